@@ -1,0 +1,168 @@
+#pragma once
+// Payloads of the messages in actors/actors.hpp. Each has inspect() so it can cross nodes.
+#include "storage/errc.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cafka {
+
+// ---- storage actor --------------------------------------------------------------------------
+
+struct append_reply {
+  errc ec = errc::none;
+  int64_t base_offset = -1;
+  int64_t last_offset = -1;
+  int64_t log_start_offset = 0;
+};
+
+struct read_reply {
+  errc ec = errc::none;
+  std::vector<char> records;
+  int64_t log_start_offset = 0;
+  int64_t log_end_offset = 0;
+};
+
+struct offset_reply {
+  errc ec = errc::none;
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+};
+
+// ---- partition replica ----------------------------------------------------------------------
+
+enum class replica_role : int8_t { leader, follower };
+
+struct produce_args {
+  std::vector<char> batch;  // one validated magic-2 batch
+  int16_t acks = 1;         // 0, 1 or -1 (all)
+  int32_t timeout_ms = 30000;
+};
+
+struct produce_reply {
+  errc ec = errc::none;
+  int64_t base_offset = -1;
+  int64_t log_append_time = -1;  // -1 for CreateTime topics
+  int64_t log_start_offset = 0;
+};
+
+struct fetch_args {
+  int64_t offset = 0;
+  int32_t max_bytes = 1048576;    // partition_max_bytes
+  int32_t max_wait_ms = 0;        // 0: answer at once
+  int32_t current_leader_epoch = -1;
+};
+
+struct fetch_reply {
+  errc ec = errc::none;
+  int64_t high_watermark = -1;
+  int64_t last_stable_offset = -1;
+  int64_t log_start_offset = -1;
+  std::vector<char> records;
+};
+
+struct replica_status {
+  replica_role role = replica_role::leader;
+  int32_t leader_id = -1;
+  int32_t leader_epoch = 0;
+  int64_t log_start_offset = 0;
+  int64_t high_watermark = 0;
+  int64_t log_end_offset = 0;
+};
+
+// ---- node -----------------------------------------------------------------------------------
+
+struct broker_info {
+  int32_t node_id = -1;
+  std::string host;
+  int32_t port = 0;
+};
+
+struct partition_metadata {
+  errc ec = errc::none;
+  int32_t partition = 0;
+  int32_t leader_id = -1;
+  int32_t leader_epoch = 0;
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> isr;
+};
+
+struct topic_metadata {
+  errc ec = errc::none;
+  std::string name;
+  bool is_internal = false;
+  std::vector<partition_metadata> partitions;
+};
+
+struct metadata_query {
+  bool all_topics = true;             // true: every topic (topics is ignored)
+  std::vector<std::string> topics;
+  bool allow_auto_create = false;     // the request's wish; auto.create.topics.enable must agree
+};
+
+struct metadata_snapshot {
+  std::string cluster_id;
+  int32_t controller_id = -1;
+  std::vector<broker_info> brokers;
+  std::vector<topic_metadata> topics;
+};
+
+struct create_topic_args {
+  std::string name;
+  int32_t num_partitions = -1;        // -1: num.partitions
+  int16_t replication_factor = -1;    // -1: default.replication.factor
+  std::map<std::string, std::string> configs;
+  bool validate_only = false;
+};
+
+struct create_partitions_args {
+  std::string name;
+  int32_t count = 0;                  // new total
+  bool validate_only = false;
+};
+
+struct topic_result {
+  errc ec = errc::none;
+  std::string message;                // human-readable detail for the client, may be empty
+  int32_t num_partitions = -1;
+  int16_t replication_factor = -1;
+};
+
+// ---- inspect --------------------------------------------------------------------------------
+
+#define CAFKA_INSPECT_FIELDS(type, ...)                                                                  \
+  template <class Inspector>                                                                      \
+  typename Inspector::result_type inspect(Inspector& f, type& x) {                                \
+    return f(caf::meta::type_name(#type), __VA_ARGS__);                                           \
+  }
+
+CAFKA_INSPECT_FIELDS(append_reply, x.ec, x.base_offset, x.last_offset, x.log_start_offset)
+CAFKA_INSPECT_FIELDS(read_reply, x.ec, x.records, x.log_start_offset, x.log_end_offset)
+CAFKA_INSPECT_FIELDS(offset_reply, x.ec, x.offset, x.timestamp)
+CAFKA_INSPECT_FIELDS(produce_args, x.batch, x.acks, x.timeout_ms)
+CAFKA_INSPECT_FIELDS(produce_reply, x.ec, x.base_offset, x.log_append_time, x.log_start_offset)
+CAFKA_INSPECT_FIELDS(fetch_args, x.offset, x.max_bytes, x.max_wait_ms, x.current_leader_epoch)
+CAFKA_INSPECT_FIELDS(fetch_reply, x.ec, x.high_watermark, x.last_stable_offset, x.log_start_offset,
+              x.records)
+CAFKA_INSPECT_FIELDS(replica_status, x.role, x.leader_id, x.leader_epoch, x.log_start_offset,
+              x.high_watermark, x.log_end_offset)
+CAFKA_INSPECT_FIELDS(broker_info, x.node_id, x.host, x.port)
+CAFKA_INSPECT_FIELDS(partition_metadata, x.ec, x.partition, x.leader_id, x.leader_epoch, x.replicas,
+              x.isr)
+CAFKA_INSPECT_FIELDS(topic_metadata, x.ec, x.name, x.is_internal, x.partitions)
+CAFKA_INSPECT_FIELDS(metadata_query, x.all_topics, x.topics, x.allow_auto_create)
+CAFKA_INSPECT_FIELDS(metadata_snapshot, x.cluster_id, x.controller_id, x.brokers, x.topics)
+CAFKA_INSPECT_FIELDS(create_topic_args, x.name, x.num_partitions, x.replication_factor, x.configs,
+              x.validate_only)
+CAFKA_INSPECT_FIELDS(create_partitions_args, x.name, x.count, x.validate_only)
+CAFKA_INSPECT_FIELDS(topic_result, x.ec, x.message, x.num_partitions, x.replication_factor)
+
+
+} // namespace cafka

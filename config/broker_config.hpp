@@ -1,0 +1,46 @@
+#pragma once
+// The broker's configuration, in Kafka's server.properties vocabulary. Every field is declared
+// exactly once, with its name, default, bounds and doc, in config/options.cpp; this struct only
+// holds the values. Defaults here must equal the declared defaults (a unit test checks it).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cafka {
+
+struct listener {
+  std::string name = "PLAINTEXT";
+  std::string host = "127.0.0.1";
+  uint16_t port = 9092;
+};
+
+struct broker_config {
+  // Identity and network.
+  int32_t node_id = 1;                                   // node.id
+  std::vector<listener> listeners{listener{}};           // listeners
+  std::vector<listener> advertised_listeners;            // advertised.listeners (empty: = listeners)
+  int32_t num_network_threads = 2;                       // num.network.threads (Asio I/O threads)
+  int32_t socket_request_max_bytes = 104857600;          // socket.request.max.bytes
+  // Topics.
+  int32_t num_partitions = 1;                            // num.partitions
+  int16_t default_replication_factor = 1;                // default.replication.factor
+  bool auto_create_topics_enable = true;                 // auto.create.topics.enable
+  int32_t min_insync_replicas = 1;                       // min.insync.replicas
+  // Log.
+  std::vector<std::string> log_dirs{"./data"};           // log.dirs
+  int64_t log_segment_bytes = 1073741824;                // log.segment.bytes
+  int32_t log_index_interval_bytes = 4096;               // log.index.interval.bytes
+  int32_t log_index_size_max_bytes = 10485760;           // log.index.size.max.bytes
+  int32_t message_max_bytes = 1048588;                   // message.max.bytes
+  // Runtime (CAF scheduler), passed through as caf.* in Kafka-style files.
+  int32_t caf_max_threads = 2;                           // caf.scheduler.max-threads
+  std::string log_level = "info";                        // log.level (trace|debug|info|warn|error)
+
+  // The listeners clients are told about (advertised.listeners, else listeners).
+  const std::vector<listener>& advertised() const {
+    return advertised_listeners.empty() ? listeners : advertised_listeners;
+  }
+};
+
+} // namespace cafka

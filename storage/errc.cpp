@@ -1,0 +1,56 @@
+#include "storage/errc.hpp"
+
+#include <cerrno>
+#include <string>
+
+namespace cafka {
+
+std::string_view to_string(errc x) noexcept {
+  switch (x) {
+    case errc::none: return "none";
+    case errc::corrupt_message: return "corrupt message";
+    case errc::invalid_record: return "invalid record";
+    case errc::offset_out_of_range: return "offset out of range";
+    case errc::storage_error: return "storage error";
+    case errc::record_too_large: return "record too large";
+    case errc::unknown_topic_or_partition: return "unknown topic or partition";
+    case errc::topic_already_exists: return "topic already exists";
+    case errc::invalid_topic: return "invalid topic";
+    case errc::invalid_partitions: return "invalid partitions";
+    case errc::invalid_replication_factor: return "invalid replication factor";
+    case errc::invalid_config: return "invalid config";
+    case errc::not_leader_or_follower: return "not leader or follower";
+    case errc::not_enough_replicas: return "not enough replicas";
+    case errc::request_timed_out: return "request timed out";
+    case errc::invalid_request: return "invalid request";
+    case errc::unknown: return "unknown error";
+  }
+  return "unknown error";
+}
+
+namespace {
+
+struct category : std::error_category {
+  const char* name() const noexcept override { return "cafka"; }
+  std::string message(int code) const override {
+    return std::string{to_string(static_cast<errc>(code))};
+  }
+};
+
+} // namespace
+
+const std::error_category& cafka_category() noexcept {
+  static const category instance;
+  return instance;
+}
+
+errc to_errc(const std::error_code& ec) noexcept {
+  if (!ec)
+    return errc::none;
+  if (ec.category() == cafka_category())
+    return static_cast<errc>(ec.value());
+  // Any OS-level failure (ENOSPC, EIO, ...) is a storage error to the client.
+  return errc::storage_error;
+}
+
+} // namespace cafka

@@ -1,0 +1,48 @@
+#pragma once
+// The project's internal error vocabulary, shared by every layer (storage is the bottom library,
+// so it lives here). Kafka error codes never appear outside net/: net/error_mapping.hpp is the
+// one place that turns an errc into the code a client expects.
+#include <cstdint>
+#include <string_view>
+#include <system_error>
+
+namespace cafka {
+
+enum class errc : int16_t {
+  none = 0,
+  // Storage.
+  corrupt_message,        // CRC mismatch or unparseable batch bytes
+  invalid_record,         // well-formed bytes that break a rule (magic, counts, one batch)
+  offset_out_of_range,    // read below log start or above log end
+  storage_error,          // I/O failure (disk full, EIO); the log stays usable for reads
+  record_too_large,       // batch larger than max.message.bytes
+  // Topics and partitions.
+  unknown_topic_or_partition,
+  topic_already_exists,
+  invalid_topic,
+  invalid_partitions,
+  invalid_replication_factor,
+  invalid_config,
+  not_leader_or_follower,
+  not_enough_replicas,
+  // Requests.
+  request_timed_out,
+  invalid_request,
+  unknown,
+};
+
+std::string_view to_string(errc x) noexcept;
+
+const std::error_category& cafka_category() noexcept;
+
+inline std::error_code make_error_code(errc x) noexcept {
+  return {static_cast<int>(x), cafka_category()};
+}
+
+// Maps any std::error_code (errno from the OS, or a cafka errc) to an errc.
+errc to_errc(const std::error_code& ec) noexcept;
+
+} // namespace cafka
+
+template <>
+struct std::is_error_code_enum<cafka::errc> : std::true_type {};

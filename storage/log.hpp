@@ -1,0 +1,78 @@
+#pragma once
+// One partition's log: an ordered list of segments in one directory, Kafka's on-disk layout
+// (<20-digit base offset>.log / .index / .timeindex). Not thread-safe: the log actor owns it.
+#include "storage/errc.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <system_error>
+#include <vector>
+
+namespace cafka::storage {
+
+struct log_config {
+  std::filesystem::path dir;                  // e.g. <log.dirs>/<topic>-<partition>
+  uint64_t segment_bytes = 1073741824;        // log.segment.bytes: roll when a segment would exceed it
+  uint32_t index_interval_bytes = 4096;       // log.index.interval.bytes: bytes between index entries
+  uint32_t max_index_bytes = 10485760;        // log.index.size.max.bytes: preallocated index size
+  uint32_t max_message_bytes = 1048588;       // message.max.bytes: largest batch accepted
+};
+
+struct append_result {
+  std::error_code ec;
+  int64_t base_offset = -1;   // offset assigned to the batch's first record
+  int64_t last_offset = -1;   // base_offset + lastOffsetDelta
+  int64_t max_timestamp = -1; // the batch's maxTimestamp
+};
+
+struct read_result {
+  std::error_code ec;         // offset_out_of_range when offset < start or > end
+  std::vector<char> records;  // whole batches, starting with the one that contains the offset
+};
+
+class log {
+public:
+  // Opens or creates the log in cfg.dir. After an unclean shutdown (no clean-shutdown marker)
+  // it validates the active segment batch by batch (CRC-32C), truncates a torn tail and
+  // rebuilds missing or damaged indexes. Returns nullptr and sets ec on failure.
+  static std::unique_ptr<log> open(const log_config& cfg, std::error_code& ec);
+
+  ~log();
+  log(const log&) = delete;
+  log& operator=(const log&) = delete;
+
+  // Appends one magic-v2 batch that the caller validated (validate_batch). Sets its base
+  // offset and partition leader epoch in place (outside the CRC), then writes the same bytes.
+  // Rolls a new segment first when the batch would not fit in the active one.
+  append_result append(char* batch, size_t size, int32_t leader_epoch);
+
+  // Reads whole batches beginning with the batch that contains `offset`, up to max_bytes in
+  // total, but always at least one batch when one exists (so a large batch is never stuck).
+  // offset == log_end_offset() yields an empty result without error.
+  read_result read(int64_t offset, size_t max_bytes) const;
+
+  // First offset whose batch has maxTimestamp >= timestamp (via .timeindex), or -1 if none.
+  int64_t offset_for_timestamp(int64_t timestamp) const;
+
+  int64_t log_start_offset() const noexcept;
+  int64_t log_end_offset() const noexcept;   // next offset to be assigned
+  size_t segment_count() const noexcept;
+
+  // Flushes file data and indexes to disk (fdatasync). Blocking: call off the scheduler threads.
+  std::error_code flush();
+
+  // Flushes and writes the clean-shutdown marker; the log is unusable afterwards.
+  std::error_code close();
+
+  // Removes the whole directory (topic deletion). The log is unusable afterwards.
+  std::error_code remove();
+
+private:
+  struct impl;
+  explicit log(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace cafka::storage

@@ -1,0 +1,51 @@
+#pragma once
+// Kafka record batch v2 (magic 2), big-endian, 61 header bytes:
+// baseOffset i64 | batchLength i32 | partitionLeaderEpoch i32 | magic i8 | crc u32 |
+// attributes i16 | lastOffsetDelta i32 | baseTimestamp i64 | maxTimestamp i64 |
+// producerId i64 | producerEpoch i16 | baseSequence i32 | recordCount i32 | records...
+// CRC-32C covers bytes [21, end); baseOffset and partitionLeaderEpoch lie outside it.
+#include "storage/errc.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <system_error>
+
+namespace cafka::storage {
+
+constexpr size_t batch_header_size = 61;
+constexpr size_t batch_log_overhead = 12; // baseOffset + batchLength precede the counted bytes
+
+struct batch_header {
+  int64_t base_offset;
+  int32_t batch_length;          // bytes after the batchLength field
+  int32_t partition_leader_epoch;
+  int8_t magic;
+  uint32_t crc;
+  int16_t attributes;
+  int32_t last_offset_delta;
+  int64_t base_timestamp;
+  int64_t max_timestamp;
+  int64_t producer_id;
+  int16_t producer_epoch;
+  int32_t base_sequence;
+  int32_t record_count;
+
+  size_t total_size() const noexcept { return batch_log_overhead + batch_length; }
+  int compression() const noexcept { return attributes & 0x7; }
+  bool is_transactional() const noexcept { return attributes & 0x10; }
+  bool is_control() const noexcept { return attributes & 0x20; }
+  int64_t last_offset() const noexcept { return base_offset + last_offset_delta; }
+};
+
+// Parses the header of the batch at data (no CRC check). Fails with invalid_record when fewer
+// than 61 bytes are present, or corrupt_message when batchLength is impossible.
+std::error_code parse_batch_header(const char* data, size_t size, batch_header& out) noexcept;
+
+// Validates a producer's records field: exactly one magic-2 batch filling all `size` bytes,
+// correct CRC-32C (else corrupt_message), lastOffsetDelta + 1 == recordCount (else invalid_record).
+std::error_code validate_batch(const char* data, size_t size, batch_header& out) noexcept;
+
+// Sets baseOffset and partitionLeaderEpoch in place (both outside the CRC).
+void patch_batch(char* data, int64_t base_offset, int32_t leader_epoch) noexcept;
+
+} // namespace cafka::storage
