@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -59,6 +60,10 @@ public:
   int64_t log_start_offset() const noexcept;
   int64_t log_end_offset() const noexcept;   // next offset to be assigned
   size_t segment_count() const noexcept;
+
+  // What open() had to repair ("truncated 123 bytes of a torn batch at offset 42 in
+  // 00000000000000000000.log", "rebuilt index ..."), for the owner to log. Storage never logs.
+  const std::vector<std::string>& recovery_notices() const noexcept;
 
   // Flushes file data and indexes to disk (fdatasync). Blocking: call off the scheduler threads.
   std::error_code flush();
