@@ -1,1 +1,151 @@
-// placeholder: replaced by the config work
+// The option table. To add an option: add a field to broker_config.hpp (with the same default),
+// add one line here, regenerate docs/configuration.md (see tests/unit/config/docs_test.cpp).
+#include "config/options.hpp"
+
+#include "config/values.hpp"
+
+#include <limits>
+
+namespace cafka {
+
+namespace {
+
+template <class Int>
+const char* int_type() {
+  if constexpr (sizeof(Int) == 2)
+    return "short";
+  else if constexpr (sizeof(Int) == 4)
+    return "int";
+  else
+    return "long";
+}
+
+template <class Int>
+option_def int_opt(std::string name, Int broker_config::*field, std::string def, int64_t lo,
+                   int64_t hi, std::string doc) {
+  return {std::move(name), int_type<Int>(), std::move(def), values::int_range(lo, hi),
+          std::move(doc), "",
+          [=](broker_config& c, const std::string& v) {
+            c.*field = static_cast<Int>(values::parse_int(v, lo, hi));
+          },
+          [=](const broker_config& c) { return std::to_string(c.*field); }};
+}
+
+option_def bool_opt(std::string name, bool broker_config::*field, std::string def, std::string doc) {
+  return {std::move(name), "boolean", std::move(def), "true or false", std::move(doc), "",
+          [=](broker_config& c, const std::string& v) { c.*field = values::parse_bool(v); },
+          [=](const broker_config& c) { return std::string{c.*field ? "true" : "false"}; }};
+}
+
+option_def listeners_opt(std::string name, std::vector<listener> broker_config::*field,
+                         std::string def, bool advertising, std::string doc) {
+  return {std::move(name), "list", std::move(def),
+          advertising ? "comma list of NAME://host:port (routable host)"
+                      : "comma list of NAME://host:port (empty host = 0.0.0.0)",
+          std::move(doc), "",
+          [=](broker_config& c, const std::string& v) {
+            auto ls = values::parse_listeners(v, advertising);
+            if (ls.empty() && !advertising)
+              throw bad_value{"at least one listener, e.g. PLAINTEXT://127.0.0.1:9092"};
+            c.*field = std::move(ls);
+          },
+          [=](const broker_config& c) {
+            std::vector<std::string> items;
+            for (const auto& l : c.*field)
+              items.push_back(to_string(l));
+            return values::join(items);
+          }};
+}
+
+option_def log_dirs_opt(std::string name, std::string def, std::string alias_of, std::string doc) {
+  return {std::move(name), "list", std::move(def), "comma list of directories", std::move(doc),
+          std::move(alias_of),
+          [](broker_config& c, const std::string& v) {
+            auto dirs = values::split_list(v);
+            if (dirs.empty())
+              throw bad_value{"at least one directory"};
+            c.log_dirs = std::move(dirs);
+          },
+          [](const broker_config& c) { return values::join(c.log_dirs); }};
+}
+
+option_def log_level_opt() {
+  static const std::vector<std::string> levels{"trace", "debug", "info", "warn", "error"};
+  return {"log.level", "string", "info", "one of trace, debug, info, warn, error",
+          "Least severe level of the broker's log lines on stderr.", "",
+          [](broker_config& c, const std::string& v) {
+            for (const auto& level : levels)
+              if (v == level) {
+                c.log_level = v;
+                return;
+              }
+            throw bad_value{"one of trace, debug, info, warn, error"};
+          },
+          [](const broker_config& c) { return c.log_level; }};
+}
+
+constexpr int64_t i16max = std::numeric_limits<int16_t>::max();
+constexpr int64_t i32max = std::numeric_limits<int32_t>::max();
+constexpr int64_t i64max = std::numeric_limits<int64_t>::max();
+
+std::vector<option_def> make_table() {
+  using c = broker_config;
+  return {
+    int_opt("node.id", &c::node_id, "1", 0, i32max,
+            "Id of this broker in the cluster; clients see it in Metadata responses."),
+    listeners_opt("listeners", &c::listeners, "PLAINTEXT://127.0.0.1:9092", false,
+                  "Addresses the broker binds to. Listener names must be unique; all are plaintext."),
+    listeners_opt("advertised.listeners", &c::advertised_listeners, "", true,
+                  "Addresses given to clients in Metadata responses; empty means the same as "
+                  "`listeners`. Each name must also appear in `listeners`."),
+    int_opt("num.network.threads", &c::num_network_threads, "2", 1, 1024,
+            "Threads that run socket I/O (Asio), shared by all connections."),
+    int_opt("socket.request.max.bytes", &c::socket_request_max_bytes, "104857600", 1, i32max,
+            "Largest request frame (size prefix excluded) the broker accepts."),
+    int_opt("num.partitions", &c::num_partitions, "1", 1, 1000000,
+            "Partitions of an auto-created topic, and the default for CreateTopics."),
+    int_opt("default.replication.factor", &c::default_replication_factor, "1", 1, i16max,
+            "Replication factor of an auto-created topic."),
+    bool_opt("auto.create.topics.enable", &c::auto_create_topics_enable, "true",
+             "Create a topic when a client asks for its metadata or produces to it."),
+    int_opt("min.insync.replicas", &c::min_insync_replicas, "1", 1, i32max,
+            "Replicas that must have a record before an acks=all produce succeeds."),
+    log_dirs_opt("log.dirs", "./data", "",
+                 "Directories that hold partition data (relative paths: to the working "
+                 "directory)."),
+    log_dirs_opt("log.dir", "", "log.dirs", "Synonym of `log.dirs` (accepted for Kafka "
+                                            "compatibility; a file may set only one of them)."),
+    int_opt("log.segment.bytes", &c::log_segment_bytes, "1073741824", 14, i64max,
+            "Size at which a partition's active segment is rolled (minimum: one batch header)."),
+    int_opt("log.index.interval.bytes", &c::log_index_interval_bytes, "4096", 0, i32max,
+            "Log bytes between two offset-index entries."),
+    int_opt("log.index.size.max.bytes", &c::log_index_size_max_bytes, "10485760", 4, i32max,
+            "Largest offset or time index file; a full index rolls the segment."),
+    int_opt("message.max.bytes", &c::message_max_bytes, "1048588", 0, i32max,
+            "Largest record batch the broker accepts from a producer."),
+    log_level_opt(),
+    int_opt("caf.scheduler.max-threads", &c::caf_max_threads, "2", 1, 1024,
+            "CAF scheduler worker threads that run the actors (passed through to CAF)."),
+  };
+}
+
+} // namespace
+
+std::string to_string(const listener& l) {
+  auto host = l.host.find(':') != std::string::npos ? "[" + l.host + "]" : l.host;
+  return l.name + "://" + host + ":" + std::to_string(l.port);
+}
+
+const std::vector<option_def>& option_table() {
+  static const std::vector<option_def> table = make_table();
+  return table;
+}
+
+const option_def* find_option(const std::string& name) {
+  for (const auto& opt : option_table())
+    if (opt.name == name)
+      return &opt;
+  return nullptr;
+}
+
+} // namespace cafka

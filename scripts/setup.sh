@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs cafka's build and test dependencies from Debian 12 packages. Idempotent: when every
+# package is already installed it returns at once without touching apt. Runs as root, or with
+# sudo when not root and sudo exists. Non-interactive (safe with no stdin, e.g. in CI).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache             # toolchain
+  libcaf-dev libboost-dev libboost-program-options-dev # CAF 0.17, Asio, ProgramOptions
+  libcereal-dev zlib1g-dev                             # serialization, compression
+  catch2 libbenchmark-dev                              # unit tests, benchmarks
+  librdkafka-dev kcat python3 python3-confluent-kafka python3-kafka # real clients for tests
+)
+
+# One dpkg-query for all: prints "name installed" for each package that is fully installed.
+installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null \
+            | awk '$2 == "installed" { print $1 }' || true)
+missing=()
+for p in "${packages[@]}"; do
+  grep -qxF "$p" <<<"$installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages installed"
+  exit 0
+fi
+
+if ((EUID == 0)); then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "setup: not root and no sudo; install as root: ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "setup: installing ${missing[*]}"
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y --no-install-recommends "${packages[@]}" </dev/null
