@@ -61,8 +61,9 @@ public:
   int64_t log_end_offset() const noexcept;   // next offset to be assigned
   size_t segment_count() const noexcept;
 
-  // What open() had to repair ("truncated 123 bytes of a torn batch at offset 42 in
-  // 00000000000000000000.log", "rebuilt index ..."), for the owner to log. Storage never logs.
+  // What open() had to repair ("truncated 123 bytes after offset 41 in
+  // 00000000000000000000.log (torn batch)", "rebuilt ... .index and ... .timeindex (missing)"),
+  // for the owner to log. Storage never logs.
   const std::vector<std::string>& recovery_notices() const noexcept;
 
   // Flushes file data and indexes to disk (fdatasync). Blocking: call off the scheduler threads.

@@ -48,4 +48,7 @@ std::error_code validate_batch(const char* data, size_t size, batch_header& out)
 // Sets baseOffset and partitionLeaderEpoch in place (both outside the CRC).
 void patch_batch(char* data, int64_t base_offset, int32_t leader_epoch) noexcept;
 
+// Computes the CRC-32C of the whole batch at data (size bytes) and stores it in the header.
+void set_batch_crc(char* data, size_t size) noexcept;
+
 } // namespace cafka::storage

@@ -1,0 +1,175 @@
+#include "storage/segment.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <limits>
+
+namespace cafka::storage {
+
+segment::segment(int64_t base, const log_config& cfg)
+  : base_(base), cfg_(cfg), name_(file_name(base, ".log")), next_offset_(base),
+    offset_of_max_(base) {}
+
+std::string segment::file_name(int64_t base, const char* ext) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%020" PRId64, base);
+  return buf + std::string{ext};
+}
+
+std::unique_ptr<segment> segment::open(const std::filesystem::path& dir, int64_t base,
+                                       const log_config& cfg, std::error_code& ec) {
+  std::unique_ptr<segment> s{new segment(base, cfg)};
+  s->log_ = file::open(dir / s->name_, true, ec);
+  if (!ec)
+    ec = s->log_.size(s->size_);
+  if (!ec)
+    ec = s->oindex_.open(dir / file_name(base, ".index"), base, cfg.max_index_bytes);
+  if (!ec)
+    ec = s->tindex_.open(dir / file_name(base, ".timeindex"), base, cfg.max_index_bytes);
+  if (ec)
+    return nullptr;
+  return s;
+}
+
+bool segment::fits(size_t n, int64_t last_offset, uint64_t segment_bytes) const noexcept {
+  if (size_ == 0)
+    return true; // an oversized batch still goes into an empty segment
+  return size_ + n <= segment_bytes && !oindex_.file().full() && !tindex_.file().full()
+         && last_offset - base_ <= std::numeric_limits<int32_t>::max();
+}
+
+std::error_code segment::append(const char* data, size_t n, const batch_header& h) {
+  if (auto ec = log_.write_at(data, n, size_)) {
+    log_.truncate(size_); // drop a partial write so the next append starts clean
+    return ec;
+  }
+  track(h, size_);
+  return {};
+}
+
+void segment::track(const batch_header& h, uint64_t pos) noexcept {
+  // Kafka's LogSegment.append policy, so rebuilt indexes equal the original ones.
+  if (h.max_timestamp > max_ts_) {
+    max_ts_ = h.max_timestamp;
+    offset_of_max_ = h.last_offset();
+  }
+  if (bytes_since_index_ > cfg_.index_interval_bytes) {
+    oindex_.append(h.last_offset(), pos);
+    tindex_.maybe_append(max_ts_, offset_of_max_);
+    bytes_since_index_ = 0;
+  }
+  bytes_since_index_ += h.total_size();
+  size_ = pos + h.total_size();
+  next_offset_ = h.last_offset() + 1;
+}
+
+void segment::reset_tracking(uint64_t pos, int64_t next_offset, int64_t max_ts,
+                             int64_t offset_of_max) {
+  size_ = pos;
+  next_offset_ = next_offset;
+  max_ts_ = max_ts;
+  offset_of_max_ = offset_of_max;
+  bytes_since_index_ = 0; // true at the segment start and right after an indexed batch
+}
+
+std::error_code segment::reset_indexes() {
+  for (auto* f : {&oindex_.file(), &tindex_.file()}) {
+    f->set_entries(0);
+    if (auto ec = f->make_writable())
+      return ec;
+  }
+  return {};
+}
+
+std::error_code segment::read_header(uint64_t pos, batch_header& h) const {
+  char buf[batch_header_size];
+  if (pos + batch_header_size > size_)
+    return errc::corrupt_message;
+  if (auto ec = log_.read_at(buf, sizeof(buf), pos))
+    return ec;
+  if (parse_batch_header(buf, sizeof(buf), h) || h.magic != 2 || pos + h.total_size() > size_)
+    return errc::corrupt_message;
+  return {};
+}
+
+std::error_code segment::locate(int64_t offset, uint64_t& pos, batch_header& h) const {
+  pos = oindex_.lookup(offset).position;
+  while (pos < size_) {
+    if (auto ec = read_header(pos, h))
+      return ec;
+    if (h.last_offset() >= offset)
+      return {};
+    pos += h.total_size();
+  }
+  pos = size_;
+  return {};
+}
+
+std::error_code segment::read(int64_t offset, size_t max_bytes, std::vector<char>& out) const {
+  uint64_t pos;
+  batch_header h;
+  if (auto ec = locate(offset, pos, h))
+    return ec;
+  if (pos >= size_)
+    return {};
+  // One pread for everything that may fit, then cut after the last whole batch.
+  size_t want = std::max<size_t>(h.total_size(), std::min<uint64_t>(max_bytes, size_ - pos));
+  auto old = out.size();
+  out.resize(old + want);
+  if (auto ec = log_.read_at(out.data() + old, want, pos)) {
+    out.resize(old);
+    return ec;
+  }
+  size_t used = h.total_size();
+  batch_header next;
+  while (used + batch_header_size <= want
+         && !parse_batch_header(out.data() + old + used, want - used, next)
+         && next.magic == 2 && used + next.total_size() <= want)
+    used += next.total_size();
+  out.resize(old + used);
+  return {};
+}
+
+int64_t segment::offset_for_timestamp(int64_t ts) const {
+  if (max_ts_ < ts)
+    return -1;
+  uint64_t pos = oindex_.lookup(tindex_.lookup(ts)).position;
+  batch_header h;
+  while (pos < size_ && !read_header(pos, h)) {
+    if (h.max_timestamp >= ts)
+      return h.base_offset;
+    pos += h.total_size();
+  }
+  return -1;
+}
+
+std::error_code segment::flush() {
+  if (auto ec = log_.datasync())
+    return ec;
+  if (auto ec = oindex_.file().sync())
+    return ec;
+  return tindex_.file().sync();
+}
+
+std::error_code segment::seal() {
+  // The final entry makes the last time-index entry the segment's largest timestamp.
+  tindex_.maybe_append(max_ts_, offset_of_max_);
+  return flush_and_trim();
+}
+
+std::error_code segment::flush_and_trim() {
+  if (auto ec = flush())
+    return ec;
+  if (auto ec = oindex_.file().trim())
+    return ec;
+  return tindex_.file().trim();
+}
+
+void segment::close() noexcept {
+  oindex_.file().close();
+  tindex_.file().close();
+  log_.close();
+}
+
+} // namespace cafka::storage

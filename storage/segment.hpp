@@ -1,0 +1,87 @@
+#pragma once
+// One segment of a partition log: <base>.log with its <base>.index and <base>.timeindex.
+//
+// File format (<20-digit base offset>.log, Kafka's): magic-2 record batches stored back to back,
+// verbatim as produced except baseOffset and partitionLeaderEpoch, which the log patches in
+// place (they lie outside the CRC). Offsets increase strictly from batch to batch. Appended at
+// the tracked end position with pwrite, read with pread.
+#include "storage/file.hpp"
+#include "storage/log.hpp"
+#include "storage/offset_index.hpp"
+#include "storage/record_batch.hpp"
+#include "storage/time_index.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cafka::storage {
+
+class segment {
+public:
+  // Opens (creating when missing) the three files; validation and repair are recovery's job.
+  static std::unique_ptr<segment> open(const std::filesystem::path& dir, int64_t base,
+                                       const log_config& cfg, std::error_code& ec);
+
+  // "00000000000000000042" + ext.
+  static std::string file_name(int64_t base, const char* ext);
+
+  int64_t base_offset() const noexcept { return base_; }
+  int64_t next_offset() const noexcept { return next_offset_; }
+  uint64_t size() const noexcept { return size_; }
+  int64_t max_timestamp() const noexcept { return max_ts_; }
+  const std::string& name() const noexcept { return name_; } // the .log file name
+
+  // Whether a batch of n bytes ending at last_offset may be appended without a roll.
+  bool fits(size_t n, int64_t last_offset, uint64_t segment_bytes) const noexcept;
+
+  // Writes the (already patched) batch at the end and indexes it. On error the file is cut
+  // back so the segment stays consistent.
+  std::error_code append(const char* data, size_t n, const batch_header& h);
+
+  // Reads and sanity-checks (magic 2, inside the segment) the batch header at pos.
+  std::error_code read_header(uint64_t pos, batch_header& h) const;
+
+  // Finds the first batch whose last offset >= offset; pos = size() when there is none.
+  std::error_code locate(int64_t offset, uint64_t& pos, batch_header& h) const;
+
+  // Appends to out whole batches from the one containing offset, up to max_bytes but at least
+  // one. Appends nothing when no batch here reaches offset.
+  std::error_code read(int64_t offset, size_t max_bytes, std::vector<char>& out) const;
+
+  // Base offset of the first batch with maxTimestamp >= ts, or -1.
+  int64_t offset_for_timestamp(int64_t ts) const;
+
+  std::error_code flush();  // fdatasync .log, msync both indexes
+  std::error_code seal();   // roll: final time-index entry, then flush_and_trim()
+  std::error_code flush_and_trim(); // clean close: flush, shrink indexes to the used entries
+  void close() noexcept;    // release without trimming (what a crash leaves)
+
+  // Recovery interface: replaying batches through track() rebuilds the in-memory state and,
+  // after reset_indexes(), both indexes exactly as append() would have written them.
+  void reset_tracking(uint64_t pos, int64_t next_offset, int64_t max_ts, int64_t offset_of_max);
+  void track(const batch_header& h, uint64_t pos) noexcept;
+  std::error_code reset_indexes(); // writable, zero entries
+  file& log_file() noexcept { return log_; }
+  offset_index& oindex() noexcept { return oindex_; }
+  time_index& tindex() noexcept { return tindex_; }
+  const log_config& config() const noexcept { return cfg_; }
+
+private:
+  segment(int64_t base, const log_config& cfg);
+
+  int64_t base_;
+  log_config cfg_;
+  std::string name_;
+  file log_;
+  offset_index oindex_;
+  time_index tindex_;
+  uint64_t size_ = 0;
+  int64_t next_offset_;
+  int64_t max_ts_ = -1;          // largest batch maxTimestamp so far
+  int64_t offset_of_max_;        // last offset of the first batch that reached max_ts_
+  uint64_t bytes_since_index_ = 0;
+};
+
+} // namespace cafka::storage
