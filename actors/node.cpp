@@ -1,0 +1,214 @@
+#include "actors/node.hpp"
+
+#include "actors/logging.hpp"
+#include "actors/topic_names.hpp"
+
+#include <caf/exit_reason.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace cafka {
+
+namespace {
+
+constexpr const char* component = "node";
+
+topic_metadata describe(const broker_config& cfg, const topic_entry& entry) {
+  topic_metadata tm;
+  tm.name = entry.def.name;
+  tm.is_internal = is_internal_topic(entry.def.name);
+  for (int32_t p = 0; p < static_cast<int32_t>(entry.partitions.size()); ++p) {
+    partition_metadata pm;
+    pm.partition = p;
+    pm.leader_epoch = entry.def.leader_epoch;
+    pm.replicas = {cfg.node_id};
+    if (entry.partitions[p]) {
+      pm.leader_id = cfg.node_id;
+      pm.isr = {cfg.node_id};
+    } else {
+      pm.ec = errc::storage_error; // offline: no leader
+    }
+    tm.partitions.push_back(std::move(pm));
+  }
+  return tm;
+}
+
+topic_metadata topic_error(const std::string& name, errc ec) {
+  topic_metadata tm;
+  tm.ec = ec;
+  tm.name = name;
+  tm.is_internal = is_internal_topic(name);
+  return tm;
+}
+
+metadata_snapshot metadata(node_self self, const metadata_query& q) {
+  auto& st = self->state;
+  metadata_snapshot snap;
+  snap.cluster_id = st.cluster_id;
+  snap.controller_id = st.cfg.node_id;
+  if (!st.cfg.advertised().empty()) {
+    auto& l = st.cfg.advertised().front();
+    snap.brokers.push_back(broker_info{st.cfg.node_id, l.host, l.port});
+  }
+  if (q.all_topics) {
+    for (auto& [name, entry] : st.topics)
+      snap.topics.push_back(describe(st.cfg, entry));
+    return snap;
+  }
+  for (auto& name : q.topics) {
+    if (!topic_name_error(name).empty()) {
+      snap.topics.push_back(topic_error(name, errc::invalid_topic));
+      continue;
+    }
+    auto i = st.topics.find(name);
+    if (i == st.topics.end() && q.allow_auto_create && st.cfg.auto_create_topics_enable
+        && st.deleting.count(name) == 0) {
+      create_topic_args args;
+      args.name = name;
+      auto res = create_topic(self, args);
+      if (res.ec != errc::none) {
+        snap.topics.push_back(topic_error(name, res.ec));
+        continue;
+      }
+      CAFKA_INFO(component, "auto-created topic " << name);
+      i = st.topics.find(name);
+    }
+    if (i == st.topics.end())
+      snap.topics.push_back(topic_error(name, errc::unknown_topic_or_partition));
+    else
+      snap.topics.push_back(describe(st.cfg, i->second));
+  }
+  return snap;
+}
+
+// A child died outside shutdown and deletion: take its partition offline and stop its partner,
+// so no request reaches half a partition.
+void on_child_failure(node_self self, const caf::actor_addr& source, const caf::error& reason) {
+  for (auto& [name, entry] : self->state.topics)
+    for (size_t p = 0; p < entry.partitions.size(); ++p) {
+      auto& pa = entry.partitions[p];
+      if (!pa)
+        continue;
+      auto log_addr = caf::actor_cast<caf::actor_addr>(pa.log);
+      auto replica_addr = caf::actor_cast<caf::actor_addr>(pa.replica);
+      if (source != log_addr && source != replica_addr)
+        continue;
+      CAFKA_ERROR(component, name << "-" << p << " went offline: " << to_string(reason));
+      self->send_exit(source == log_addr ? replica_addr : log_addr, reason);
+      pa = partition_actors{};
+      return;
+    }
+}
+
+// A child is gone (down_msg from the monitor the node keeps on each child).
+void handle_child_down(node_self self, caf::down_msg& msg) {
+  auto& st = self->state;
+  if (st.children->erase(msg.source) == 0)
+    return;
+  if (st.shutting_down) {
+    if (st.children->empty())
+      self->quit(st.shutdown_reason);
+  } else if (msg.reason != caf::exit_reason::normal) {
+    on_child_failure(self, msg.source, msg.reason); // normal exits are deletions we started
+  }
+}
+
+void handle_exit(node_self self, caf::exit_msg& msg) {
+  auto& st = self->state;
+  // Children are not linked, so every exit message is a shutdown request from outside.
+  if (st.shutting_down)
+    return;
+  // An exit from outside: stop every child first, quit when the last one is gone (their
+  // log_state destructors close the logs), so awaiting the node means awaiting clean logs.
+  // Children ignore a `normal` exit, hence user_shutdown for them in that case.
+  st.shutting_down = true;
+  st.shutdown_reason = msg.reason;
+  caf::error child_reason = msg.reason ? msg.reason : caf::exit_reason::user_shutdown;
+  CAFKA_INFO(component, "shutting down " << st.children->size() << " partition actors");
+  if (st.children->empty()) {
+    self->quit(st.shutdown_reason);
+    return;
+  }
+  for (auto& child : *st.children)
+    self->send_exit(child, child_reason);
+}
+
+} // namespace
+
+std::error_code persist_topics(node_self self) {
+  topic_map defs;
+  for (auto& [name, entry] : self->state.topics)
+    defs.emplace(name, entry.def);
+  return save_topic_store(self->state.dir, defs);
+}
+
+void spawn_partitions(node_self self, topic_entry& entry, int32_t from, int32_t to) {
+  auto& st = self->state;
+  entry.partitions.resize(static_cast<size_t>(to));
+  for (int32_t p = from; p < to; ++p) {
+    std::error_code ec;
+    auto pa = spawn_partition(self, st.cfg, partition_spec{entry.def.name, p, entry.def.leader_epoch},
+                              st.detached_logs, ec);
+    if (pa) {
+      // Monitored, so the node learns of each child's end (handle_child_down).
+      self->monitor(pa.log);
+      self->monitor(pa.replica);
+      st.children->insert(caf::actor_cast<caf::actor_addr>(pa.log));
+      st.children->insert(caf::actor_cast<caf::actor_addr>(pa.replica));
+    }
+    // On failure open_partition_log already logged why; the partition stays offline.
+    entry.partitions[static_cast<size_t>(p)] = std::move(pa);
+  }
+}
+
+node_actor::behavior_type node_impl(node_self self, broker_config cfg, std::string cluster_id,
+                                    topic_map topics, bool detached_logs) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.dir = std::filesystem::path{st.cfg.log_dirs.at(0)};
+  st.cluster_id = std::move(cluster_id);
+  st.detached_logs = detached_logs;
+  for (auto& [name, def] : topics) {
+    auto& entry = st.topics[name];
+    entry.def = def;
+    spawn_partitions(self, entry, 0, def.partitions);
+  }
+  CAFKA_INFO(component, "node " << st.cfg.node_id << " of cluster " << st.cluster_id
+                                << " serving " << st.topics.size() << " topics");
+  self->set_exit_handler([self](caf::exit_msg& msg) { handle_exit(self, msg); });
+  self->set_down_handler([self](caf::down_msg& msg) { handle_child_down(self, msg); });
+  // Graceful shutdown (handle_exit) leaves nothing here; this catches every other end of the
+  // node (kill, exception) so no log stays open. Children ignore `normal` exits.
+  self->attach_functor([children = st.children](const caf::error& reason) {
+    auto r = caf::exit_reason::user_shutdown;
+    if (reason && reason.category() == caf::atom("exit"))
+      r = static_cast<caf::exit_reason>(reason.code());
+    if (r == caf::exit_reason::normal)
+      r = caf::exit_reason::user_shutdown;
+    for (auto& child : *children)
+      caf::anon_send_exit(child, r);
+  });
+  return {
+    [self](metadata_atom, const metadata_query& q) { return metadata(self, q); },
+    [self](route_atom, const std::string& name) {
+      topic_route route;
+      auto i = self->state.topics.find(name);
+      if (i == self->state.topics.end()) {
+        route.ec = errc::unknown_topic_or_partition;
+        return route;
+      }
+      for (auto& pa : i->second.partitions)
+        route.replicas.push_back(pa.replica);
+      return route;
+    },
+    [self](create_topic_atom, const create_topic_args& args) {
+      return create_topic(self, args);
+    },
+    [self](delete_topic_atom, const std::string& name) { return delete_topic(self, name); },
+    [self](create_parts_atom, const create_partitions_args& args) {
+      return create_partitions(self, args);
+    },
+  };
+}
+
+} // namespace cafka

@@ -1,0 +1,47 @@
+#include "actors/partition_factory.hpp"
+
+#include "actors/log_actor.hpp"
+#include "actors/partition_replica.hpp"
+
+#include <caf/spawn_options.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace cafka {
+
+std::filesystem::path partition_dir(const broker_config& cfg, const std::string& topic,
+                                    int32_t partition) {
+  return std::filesystem::path{cfg.log_dirs.at(0)} / (topic + "-" + std::to_string(partition));
+}
+
+partition_actors spawn_partition(caf::local_actor* parent, const broker_config& cfg,
+                                 const partition_spec& spec, bool detached, std::error_code& ec) {
+  storage::log_config lcfg;
+  lcfg.dir = partition_dir(cfg, spec.topic, spec.partition);
+  lcfg.segment_bytes = static_cast<uint64_t>(cfg.log_segment_bytes);
+  lcfg.index_interval_bytes = static_cast<uint32_t>(cfg.log_index_interval_bytes);
+  lcfg.max_index_bytes = static_cast<uint32_t>(cfg.log_index_size_max_bytes);
+  lcfg.max_message_bytes = static_cast<uint32_t>(cfg.message_max_bytes);
+  auto label = spec.topic + "-" + std::to_string(spec.partition);
+  auto log = open_partition_log(lcfg, label, ec);
+  if (!log)
+    return {};
+  // Read the offsets before handing the log over: the replica starts with HW = log end.
+  replica_init init;
+  init.topic = spec.topic;
+  init.partition = spec.partition;
+  init.leader_id = cfg.node_id;
+  init.leader_epoch = spec.leader_epoch;
+  init.log_start_offset = log->log_start_offset();
+  init.log_end_offset = log->log_end_offset();
+  init.min_insync_replicas = cfg.min_insync_replicas;
+  partition_actors result;
+  if (detached)
+    result.log = parent->spawn<caf::detached>(log_actor_impl, std::move(log), label);
+  else
+    result.log = parent->spawn(log_actor_impl, std::move(log), label);
+  result.replica = parent->spawn(partition_replica_impl, result.log, std::move(init));
+  return result;
+}
+
+} // namespace cafka
