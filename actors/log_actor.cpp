@@ -78,9 +78,8 @@ log_actor::behavior_type log_actor_impl(log_actor::stateful_pointer<log_state> s
         return {errc::none, lg->log_end_offset(), -1};
       if (timestamp == -2)
         return {errc::none, lg->log_start_offset(), -1};
-      // storage answers at batch granularity and knows no record timestamps, so the reply's
-      // timestamp stays -1 ("unknown"); clients use the offset.
-      return {errc::none, lg->offset_for_timestamp(timestamp), -1};
+      auto found = lg->offset_for_timestamp(timestamp);
+      return {errc::none, found.offset, found.timestamp};
     },
     [self](flush_atom) -> errc {
       auto& lg = self->state.log;

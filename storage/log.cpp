@@ -189,11 +189,11 @@ read_result log::read(int64_t offset, size_t max_bytes) const {
   return res;
 }
 
-int64_t log::offset_for_timestamp(int64_t timestamp) const {
+timestamp_lookup log::offset_for_timestamp(int64_t timestamp) const {
   for (auto& s : impl_->segments)
-    if (auto o = s->offset_for_timestamp(timestamp); o >= 0)
-      return o;
-  return -1;
+    if (auto found = s->offset_for_timestamp(timestamp); found.offset >= 0)
+      return found;
+  return {};
 }
 
 int64_t log::log_start_offset() const noexcept {

@@ -28,6 +28,11 @@ struct append_result {
   int64_t max_timestamp = -1; // the batch's maxTimestamp
 };
 
+struct timestamp_lookup {
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+};
+
 struct read_result {
   std::error_code ec;         // offset_out_of_range when offset < start or > end
   std::vector<char> records;  // whole batches, starting with the one that contains the offset
@@ -54,8 +59,10 @@ public:
   // offset == log_end_offset() yields an empty result without error.
   read_result read(int64_t offset, size_t max_bytes) const;
 
-  // First offset whose batch has maxTimestamp >= timestamp (via .timeindex), or -1 if none.
-  int64_t offset_for_timestamp(int64_t timestamp) const;
+  // The first record with timestamp >= `timestamp` (ListOffsets by time), found via .timeindex
+  // and a scan of one batch. {-1, -1} when there is none. For a compressed batch the records are
+  // not decoded: its base offset and maxTimestamp stand in for the record.
+  timestamp_lookup offset_for_timestamp(int64_t timestamp) const;
 
   int64_t log_start_offset() const noexcept;
   int64_t log_end_offset() const noexcept;   // next offset to be assigned

@@ -1,5 +1,7 @@
 #include "storage/segment.hpp"
 
+#include "storage/record_reader.hpp"
+
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -131,17 +133,33 @@ std::error_code segment::read(int64_t offset, size_t max_bytes, std::vector<char
   return {};
 }
 
-int64_t segment::offset_for_timestamp(int64_t ts) const {
+timestamp_lookup segment::offset_for_timestamp(int64_t ts) const {
   if (max_ts_ < ts)
-    return -1;
+    return {};
   uint64_t pos = oindex_.lookup(tindex_.lookup(ts)).position;
   batch_header h;
   while (pos < size_ && !read_header(pos, h)) {
     if (h.max_timestamp >= ts)
-      return h.base_offset;
+      return first_record_at_or_after(pos, h, ts);
     pos += h.total_size();
   }
-  return -1;
+  return {};
+}
+
+timestamp_lookup segment::first_record_at_or_after(uint64_t pos, const batch_header& h,
+                                                   int64_t ts) const {
+  timestamp_lookup fallback{h.base_offset, h.max_timestamp};
+  if (h.compression() != 0)
+    return fallback;
+  std::vector<char> batch(h.total_size());
+  if (log_.read_at(batch.data(), batch.size(), pos))
+    return fallback;
+  record_reader records{batch.data(), batch.size()};
+  record_view r;
+  while (records.next(r))
+    if (r.timestamp >= ts)
+      return {r.offset, r.timestamp};
+  return fallback;
 }
 
 std::error_code segment::flush() {

@@ -50,8 +50,8 @@ public:
   // one. Appends nothing when no batch here reaches offset.
   std::error_code read(int64_t offset, size_t max_bytes, std::vector<char>& out) const;
 
-  // Base offset of the first batch with maxTimestamp >= ts, or -1.
-  int64_t offset_for_timestamp(int64_t ts) const;
+  // The first record with timestamp >= ts (see log::offset_for_timestamp), or {-1, -1}.
+  timestamp_lookup offset_for_timestamp(int64_t ts) const;
 
   std::error_code flush();  // fdatasync .log, msync both indexes
   std::error_code seal();   // roll: final time-index entry, then flush_and_trim()
@@ -70,6 +70,9 @@ public:
 
 private:
   segment(int64_t base, const log_config& cfg);
+
+  timestamp_lookup first_record_at_or_after(uint64_t pos, const batch_header& h,
+                                            int64_t ts) const;
 
   int64_t base_;
   log_config cfg_;

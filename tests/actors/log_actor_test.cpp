@@ -53,7 +53,9 @@ TEST_CASE_METHOD(log_fixture, "log actor appends, reads and looks up offsets", "
         == errc::offset_out_of_range);
   CHECK(call<offset_reply>(log, offset_for_ts_atom::value, int64_t{-1}).offset == 3);
   CHECK(call<offset_reply>(log, offset_for_ts_atom::value, int64_t{-2}).offset == 0);
-  CHECK(call<offset_reply>(log, offset_for_ts_atom::value, int64_t{150}).offset == 2);
+  auto by_time = call<offset_reply>(log, offset_for_ts_atom::value, int64_t{150});
+  CHECK(by_time.offset == 2);
+  CHECK(by_time.timestamp == 200);
   CHECK(call<offset_reply>(log, offset_for_ts_atom::value, int64_t{201}).offset == -1);
   CHECK(call<errc>(log, flush_atom::value) == errc::none);
 }

@@ -75,10 +75,10 @@ TEST_CASE("a full index rolls the segment", "[format]") {
   CHECK(l->segment_count() == 4);
   for (int64_t o = 0; o < 10; ++o)
     REQUIRE(test::batch_bases(l->read(o, 1).records) == std::vector<int64_t>{o});
-  CHECK(l->offset_for_timestamp(1005) == 5);
+  CHECK(l->offset_for_timestamp(1005).offset == 5);
   REQUIRE_FALSE(l->close());
   l = test::open_log(cfg);
   CHECK(l->recovery_notices().empty());
   CHECK(l->log_end_offset() == 10);
-  CHECK(l->offset_for_timestamp(1005) == 5);
+  CHECK(l->offset_for_timestamp(1005).offset == 5);
 }

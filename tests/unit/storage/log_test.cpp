@@ -72,7 +72,7 @@ TEST_CASE_METHOD(fixture, "an empty directory opens as a new log at offset 0", "
   auto r = l->read(0, 100);
   CHECK_FALSE(r.ec);
   CHECK(r.records.empty());
-  CHECK(l->offset_for_timestamp(0) == -1);
+  CHECK(l->offset_for_timestamp(0).offset == -1);
 }
 
 TEST_CASE_METHOD(fixture, "append assigns offsets and patches the batch", "[log]") {
@@ -176,18 +176,26 @@ TEST_CASE_METHOD(fixture, "a batch larger than a segment still gets its own segm
   CHECK(l->read(3, 1).records == big);
 }
 
-TEST_CASE_METHOD(fixture, "offset_for_timestamp finds the first batch reaching it", "[log]") {
+TEST_CASE_METHOD(fixture, "offset_for_timestamp finds the first record reaching it", "[log]") {
   auto l = open_log(cfg);
-  fill(*l, 30); // batch i holds timestamps 1000+10i .. 1002+10i
+  fill(*l, 30); // batch i holds offsets 3i..3i+2 with timestamps 1000+10i .. 1002+10i
   REQUIRE(l->segment_count() > 3);
-  CHECK(l->offset_for_timestamp(0) == 0);
-  CHECK(l->offset_for_timestamp(1000) == 0);
+  CHECK(l->offset_for_timestamp(0).offset == 0);
+  CHECK(l->offset_for_timestamp(1000).timestamp == 1000);
   for (int i = 0; i < 30; ++i) {
-    REQUIRE(l->offset_for_timestamp(1000 + 10 * i + 2) == 3 * i);
-    if (i < 29)
-      REQUIRE(l->offset_for_timestamp(1000 + 10 * i + 3) == 3 * (i + 1));
+    auto mid = l->offset_for_timestamp(1000 + 10 * i + 1);
+    REQUIRE(mid.offset == 3 * i + 1);
+    REQUIRE(mid.timestamp == 1000 + 10 * i + 1);
+    REQUIRE(l->offset_for_timestamp(1000 + 10 * i + 2).offset == 3 * i + 2);
+    if (i < 29) {
+      auto next = l->offset_for_timestamp(1000 + 10 * i + 3);
+      REQUIRE(next.offset == 3 * (i + 1));
+      REQUIRE(next.timestamp == 1000 + 10 * (i + 1));
+    }
   }
-  CHECK(l->offset_for_timestamp(1000 + 10 * 29 + 3) == -1);
+  auto none = l->offset_for_timestamp(1000 + 10 * 29 + 3);
+  CHECK(none.offset == -1);
+  CHECK(none.timestamp == -1);
 }
 
 TEST_CASE_METHOD(fixture, "offset_for_timestamp with timestamps out of order", "[log]") {
@@ -196,10 +204,10 @@ TEST_CASE_METHOD(fixture, "offset_for_timestamp with timestamps out of order", "
     auto b = make_batch(1, ts, 0, 150);
     REQUIRE_FALSE(l->append(b.data(), b.size(), 0).ec);
   }
-  CHECK(l->offset_for_timestamp(150) == 0);
-  CHECK(l->offset_for_timestamp(6000) == 3);
-  CHECK(l->offset_for_timestamp(8500) == 3);
-  CHECK(l->offset_for_timestamp(9001) == -1);
+  CHECK(l->offset_for_timestamp(150).offset == 0);
+  CHECK(l->offset_for_timestamp(6000).offset == 3);
+  CHECK(l->offset_for_timestamp(8500).timestamp == 9000);
+  CHECK(l->offset_for_timestamp(9001).offset == -1);
 }
 
 TEST_CASE_METHOD(fixture, "a cleanly closed log reopens with everything", "[log]") {
@@ -209,7 +217,7 @@ TEST_CASE_METHOD(fixture, "a cleanly closed log reopens with everything", "[log]
     auto l = open_log(cfg);
     fill(*l, 25);
     before = read_all(*l, 4096);
-    ts_offset = l->offset_for_timestamp(1123);
+    ts_offset = l->offset_for_timestamp(1123).offset;
     REQUIRE_FALSE(l->close());
     CHECK(std::filesystem::exists(cfg.dir / ".cafka_clean_shutdown"));
   }
@@ -218,7 +226,7 @@ TEST_CASE_METHOD(fixture, "a cleanly closed log reopens with everything", "[log]
   CHECK(l->recovery_notices().empty());
   CHECK(l->log_end_offset() == 75);
   CHECK(read_all(*l, 4096) == before);
-  CHECK(l->offset_for_timestamp(1123) == ts_offset);
+  CHECK(l->offset_for_timestamp(1123).offset == ts_offset);
   fill(*l, 10);
   CHECK(bases.back() == 102);
   CHECK(read_all(*l, 4096) == concat(0, batches.size()));
