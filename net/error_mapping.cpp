@@ -18,6 +18,7 @@ int16_t to_kafka_error(errc x) noexcept {
     case errc::invalid_config: return kafka_error::invalid_config;
     case errc::not_leader_or_follower: return kafka_error::not_leader_or_follower;
     case errc::not_enough_replicas: return kafka_error::not_enough_replicas;
+    case errc::coordinator_not_available: return kafka_error::coordinator_not_available;
     case errc::request_timed_out: return kafka_error::request_timed_out;
     case errc::invalid_request: return kafka_error::invalid_request;
     case errc::unknown: return kafka_error::unknown_server_error;

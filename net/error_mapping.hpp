@@ -16,6 +16,7 @@ constexpr int16_t unknown_topic_or_partition = 3;
 constexpr int16_t leader_not_available = 5;
 constexpr int16_t not_leader_or_follower = 6;
 constexpr int16_t request_timed_out = 7;
+constexpr int16_t coordinator_not_available = 15;
 constexpr int16_t message_too_large = 10;
 constexpr int16_t invalid_topic_exception = 17;
 constexpr int16_t record_list_too_large = 18;

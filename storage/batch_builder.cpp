@@ -1,10 +1,13 @@
 #include "storage/batch_builder.hpp"
 
 #include "storage/bytes.hpp"
+#include "storage/compression.hpp"
 #include "storage/record_batch.hpp"
 #include "storage/varint.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 namespace cafka::storage {
 
@@ -31,6 +34,13 @@ batch_builder& batch_builder::producer(int64_t producer_id, int16_t producer_epo
 
 batch_builder& batch_builder::attributes(int16_t attrs) {
   attributes_ = static_cast<int16_t>(attrs & ~0x7);
+  return *this;
+}
+
+batch_builder& batch_builder::compression(int codec) {
+  if (codec < codec::none || codec > codec::zstd)
+    throw std::invalid_argument("batch_builder: unknown codec " + std::to_string(codec));
+  codec_ = codec;
   return *this;
 }
 
@@ -63,14 +73,20 @@ size_t batch_builder::size() const noexcept {
 
 std::vector<char> batch_builder::build(int64_t base_offset) {
   std::vector<char> out(batch_header_size);
-  out.reserve(size());
-  out.insert(out.end(), records_.begin(), records_.end());
+  if (codec_ == codec::none) {
+    out.reserve(size());
+    out.insert(out.end(), records_.begin(), records_.end());
+  } else {
+    if (auto ec = compress(codec_, records_.data(), records_.size(), scratch_))
+      throw std::runtime_error("batch_builder: compression failed: " + ec.message());
+    out.insert(out.end(), scratch_.begin(), scratch_.end());
+  }
   char* p = out.data();
   store_be<int64_t>(p, base_offset);
   store_be<int32_t>(p + 8, static_cast<int32_t>(out.size() - batch_log_overhead));
   store_be<int32_t>(p + 12, -1); // partitionLeaderEpoch: the broker sets it
   p[16] = 2;                     // magic
-  store_be<int16_t>(p + 21, attributes_);
+  store_be<int16_t>(p + 21, static_cast<int16_t>(attributes_ | codec_));
   store_be<int32_t>(p + 23, static_cast<int32_t>(count_) - 1);
   store_be<int64_t>(p + 27, base_timestamp_);
   store_be<int64_t>(p + 35, max_timestamp_);

@@ -21,6 +21,7 @@ std::string_view to_string(errc x) noexcept {
     case errc::invalid_config: return "invalid config";
     case errc::not_leader_or_follower: return "not leader or follower";
     case errc::not_enough_replicas: return "not enough replicas";
+    case errc::coordinator_not_available: return "coordinator not available";
     case errc::request_timed_out: return "request timed out";
     case errc::invalid_request: return "invalid request";
     case errc::unknown: return "unknown error";

@@ -25,6 +25,8 @@ enum class errc : int16_t {
   invalid_config,
   not_leader_or_follower,
   not_enough_replicas,
+  // Coordinators.
+  coordinator_not_available,
   // Requests.
   request_timed_out,
   invalid_request,

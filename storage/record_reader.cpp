@@ -1,5 +1,6 @@
 #include "storage/record_reader.hpp"
 
+#include "storage/compression.hpp"
 #include "storage/varint.hpp"
 
 namespace cafka::storage {
@@ -37,7 +38,7 @@ bool batch_iterator::next(batch_header& header, const char*& batch, size_t& batc
   return true;
 }
 
-record_reader::record_reader(const char* batch, size_t size) noexcept {
+record_reader::record_reader(const char* batch, size_t size) {
   if (auto ec = parse_batch_header(batch, size, header_)) {
     ec_ = ec;
     return;
@@ -46,12 +47,14 @@ record_reader::record_reader(const char* batch, size_t size) noexcept {
     ec_ = errc::corrupt_message;
     return;
   }
-  if (header_.compression() != 0) {
-    ec_ = errc::invalid_record; // compressed batches are stored verbatim, never decoded here
-    return;
-  }
   p_ = batch + batch_header_size;
   end_ = batch + header_.total_size();
+  if (header_.compression() != 0) {
+    if ((ec_ = decompress(header_.compression(), p_, static_cast<size_t>(end_ - p_), decompressed_)))
+      return;
+    p_ = decompressed_.data();
+    end_ = p_ + decompressed_.size();
+  }
   remaining_ = header_.record_count;
 }
 

@@ -148,9 +148,9 @@ timestamp_lookup segment::offset_for_timestamp(int64_t ts) const {
 
 timestamp_lookup segment::first_record_at_or_after(uint64_t pos, const batch_header& h,
                                                    int64_t ts) const {
+  // Kafka's FileRecords.searchForTimestamp: the first record at or after ts, decompressing if
+  // need be. A batch that cannot be decoded falls back to the batch itself.
   timestamp_lookup fallback{h.base_offset, h.max_timestamp};
-  if (h.compression() != 0)
-    return fallback;
   std::vector<char> batch(h.total_size());
   if (log_.read_at(batch.data(), batch.size(), pos))
     return fallback;

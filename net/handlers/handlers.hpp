@@ -28,12 +28,13 @@ CAFKA_HANDLER(list_offsets_handler, list_offsets_request, 1, 3)
 CAFKA_HANDLER(create_topics_handler, create_topics_request, 0, 4)
 CAFKA_HANDLER(delete_topics_handler, delete_topics_request, 0, 3)
 CAFKA_HANDLER(create_partitions_handler, create_partitions_request, 0, 1)
+CAFKA_HANDLER(find_coordinator_handler, find_coordinator_request, 0, 2)
 
 #undef CAFKA_HANDLER
 
 using all_handlers =
   std::tuple<api_versions_handler, metadata_handler, produce_handler, fetch_handler,
              list_offsets_handler, create_topics_handler, delete_topics_handler,
-             create_partitions_handler>;
+             create_partitions_handler, find_coordinator_handler>;
 
 } // namespace cafka::net
