@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache             # toolchain
   libcaf-dev libboost-dev libboost-program-options-dev # CAF 0.17, Asio, ProgramOptions
-  libcereal-dev zlib1g-dev                             # serialization, compression
+  libcereal-dev                                        # serialization
+  zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev      # batch codecs (storage/compression)
   catch2 libbenchmark-dev                              # unit tests, benchmarks
   librdkafka-dev kcat python3 python3-confluent-kafka python3-kafka # real clients for tests
 )

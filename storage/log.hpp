@@ -60,8 +60,8 @@ public:
   read_result read(int64_t offset, size_t max_bytes) const;
 
   // The first record with timestamp >= `timestamp` (ListOffsets by time), found via .timeindex
-  // and a scan of one batch. {-1, -1} when there is none. For a compressed batch the records are
-  // not decoded: its base offset and maxTimestamp stand in for the record.
+  // and a scan of one batch (decompressed when needed). {-1, -1} when there is none; a batch
+  // that cannot be decoded stands in with its base offset and maxTimestamp.
   timestamp_lookup offset_for_timestamp(int64_t timestamp) const;
 
   int64_t log_start_offset() const noexcept;

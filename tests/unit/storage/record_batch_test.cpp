@@ -140,8 +140,15 @@ TEST_CASE("record_reader reports malformed records", "[record_batch]") {
     CHECK_FALSE(r.next(rec));
     CHECK(r.error() == errc::corrupt_message);
   }
-  SECTION("compressed batches are not decoded") {
+  SECTION("a gzip flag on plain records is a corrupt batch") {
     store_be<int16_t>(batch.data() + 21, 1);
+    record_reader r{batch.data(), batch.size()};
+    record_view rec;
+    CHECK_FALSE(r.next(rec));
+    CHECK(r.error() == errc::corrupt_message);
+  }
+  SECTION("an unknown codec is an invalid record") {
+    store_be<int16_t>(batch.data() + 21, 5);
     record_reader r{batch.data(), batch.size()};
     record_view rec;
     CHECK_FALSE(r.next(rec));
