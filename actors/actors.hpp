@@ -3,6 +3,7 @@
 // plain structs with inspect() so the same interfaces work between nodes (CAF middleman) later;
 // actors/messages.hpp defines them, actors/atoms.hpp names the atoms.
 #include "actors/atoms.hpp"
+#include "actors/group_messages.hpp"
 #include "actors/messages.hpp"
 
 #include <caf/typed_actor.hpp>
@@ -44,6 +45,60 @@ struct topic_route {
 };
 CAFKA_INSPECT_FIELDS(topic_route, x.ec, x.replicas)
 
+// A consumer group's coordinator: one per group, spawned by the group shard that owns the
+// group's __consumer_offsets partition. Runs Kafka's state machine (Empty, PreparingRebalance,
+// CompletingRebalance, Stable, Dead); changes state only through records it has the shard append.
+using group_actor = caf::typed_actor<
+  // Join (or rejoin) the group; replies when the rebalance completes (or at once with an error).
+  caf::replies_to<join_group_atom, join_group_args>::with<join_group_reply>,
+  // Followers wait for the leader's assignments; the leader sends them.
+  caf::replies_to<sync_group_atom, sync_group_args>::with<sync_group_reply>,
+  // Keep the member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
+  caf::replies_to<heartbeat_atom, heartbeat_args>::with<errc>,
+  // Remove members (v3+: several, static members by instance id).
+  caf::replies_to<leave_group_atom, leave_group_args>::with<leave_group_reply>,
+  // Commit offsets as a member of a generation (or as a simple client when generation is -1).
+  caf::replies_to<offset_commit_atom, offset_commit_args>::with<offset_commit_reply>,
+  // Delete committed offsets of partitions the group is not subscribed to.
+  caf::replies_to<offset_delete_atom, offset_delete_args>::with<offset_commit_reply>,
+  // State, protocol and members (DescribeGroups).
+  caf::replies_to<describe_group_atom>::with<group_description>,
+  // Delete the group if it has no members (NON_EMPTY_GROUP otherwise); the actor then quits.
+  caf::replies_to<delete_group_atom>::with<errc>>;
+
+// The result of a group lookup at a shard. ec: group_id_not_found (create == false),
+// coordinator_load_in_progress, invalid_group_id.
+struct group_lookup {
+  errc ec = errc::none;
+  group_actor group;
+};
+CAFKA_INSPECT_FIELDS(group_lookup, x.ec, x.group)
+
+// A group shard: one per __consumer_offsets partition led by this node. Replays the partition on
+// start (COORDINATOR_LOAD_IN_PROGRESS until done), owns the committed offsets of its groups,
+// spawns their group actors, and appends their records through the partition's replica.
+using group_shard_actor = caf::typed_actor<
+  // The group's coordinator actor, created on first use (`create` false: only if it exists).
+  caf::replies_to<group_atom, std::string, bool>::with<group_lookup>,
+  // Committed offsets of a group.
+  caf::replies_to<offset_fetch_atom, offset_fetch_args>::with<offset_fetch_reply>,
+  // All groups of this shard (ListGroups).
+  caf::replies_to<list_groups_atom>::with<std::vector<group_listing>>,
+  // Append records (keys and values of __consumer_offsets) for a group actor; replies once they
+  // are durable per acks=all, after the shard applied them to its own state.
+  caf::replies_to<store_atom, std::vector<offsets_record>>::with<errc>>;
+
+// Where a group lives. ec: not_coordinator (the shard is elsewhere), coordinator_load_in_progress.
+struct coordinator_lookup {
+  errc ec = errc::none;
+  int32_t node_id = -1;
+  std::string host;
+  int32_t port = -1;
+  int32_t partition = -1;         // the group's __consumer_offsets partition
+  group_shard_actor shard;        // set when this node leads that partition
+};
+CAFKA_INSPECT_FIELDS(coordinator_lookup, x.ec, x.node_id, x.host, x.port, x.partition, x.shard)
+
 // The node actor: one per process. Owns the metadata (topics, partitions, leaders, brokers),
 // spawns and retargets partition replicas, persists topic definitions under log.dirs.
 using node_actor = caf::typed_actor<
@@ -57,6 +112,11 @@ using node_actor = caf::typed_actor<
   // Delete one topic and its data.
   caf::replies_to<delete_topic_atom, std::string>::with<topic_result>,
   // Grow a topic to a new total partition count.
-  caf::replies_to<create_parts_atom, create_partitions_args>::with<topic_result>>;
+  caf::replies_to<create_parts_atom, create_partitions_args>::with<topic_result>,
+  // The coordinator of a consumer group: the leader of partition hash(group) % n of
+  // __consumer_offsets, and that partition's shard when it is this node.
+  caf::replies_to<coordinator_atom, std::string>::with<coordinator_lookup>,
+  // Every group shard led by this node (ListGroups, DescribeGroups fan-out).
+  caf::replies_to<group_shards_atom>::with<std::vector<group_shard_actor>>>;
 
 } // namespace cafka

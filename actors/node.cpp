@@ -208,6 +208,13 @@ node_actor::behavior_type node_impl(node_self self, broker_config cfg, std::stri
     [self](create_parts_atom, const create_partitions_args& args) {
       return create_partitions(self, args);
     },
+    // Consumer groups are not hosted yet: no shards, no coordinator.
+    [](coordinator_atom, const std::string&) {
+      coordinator_lookup r;
+      r.ec = errc::coordinator_not_available;
+      return r;
+    },
+    [](group_shards_atom) { return std::vector<group_shard_actor>{}; },
   };
 }
 
