@@ -84,6 +84,12 @@ metadata_snapshot metadata(node_self self, const metadata_query& q) {
 // A child died outside shutdown and deletion: take its partition offline and stop its partner,
 // so no request reaches half a partition.
 void on_child_failure(node_self self, const caf::actor_addr& source, const caf::error& reason) {
+  for (auto& shard : self->state.shards)
+    if (shard && caf::actor_cast<caf::actor_addr>(shard) == source) {
+      CAFKA_ERROR(component, "group shard failed: " << to_string(reason));
+      shard = group_shard_actor{}; // its groups get COORDINATOR_NOT_AVAILABLE from now on
+      return;
+    }
   for (auto& [name, entry] : self->state.topics)
     for (size_t p = 0; p < entry.partitions.size(); ++p) {
       auto& pa = entry.partitions[p];
@@ -96,6 +102,9 @@ void on_child_failure(node_self self, const caf::actor_addr& source, const caf::
       CAFKA_ERROR(component, name << "-" << p << " went offline: " << to_string(reason));
       self->send_exit(source == log_addr ? replica_addr : log_addr, reason);
       pa = partition_actors{};
+      // Its group shard cannot append any more: stop it (FindCoordinator answers "not available").
+      if (name == offsets_topic_name)
+        stop_group_shards(self, static_cast<int32_t>(p), reason);
       return;
     }
 }
@@ -124,7 +133,7 @@ void handle_exit(node_self self, caf::exit_msg& msg) {
   st.shutting_down = true;
   st.shutdown_reason = msg.reason;
   caf::error child_reason = msg.reason ? msg.reason : caf::exit_reason::user_shutdown;
-  CAFKA_INFO(component, "shutting down " << st.children->size() << " partition actors");
+  CAFKA_INFO(component, "shutting down " << st.children->size() << " partition and group actors");
   if (st.children->empty()) {
     self->quit(st.shutdown_reason);
     return;
@@ -159,6 +168,10 @@ void spawn_partitions(node_self self, topic_entry& entry, int32_t from, int32_t 
     // On failure open_partition_log already logged why; the partition stays offline.
     entry.partitions[static_cast<size_t>(p)] = std::move(pa);
   }
+  // Every path that brings __consumer_offsets partitions up (restart, lazy creation, an admin's
+  // CreateTopics, growth) brings their shards up with them.
+  if (entry.def.name == offsets_topic_name)
+    spawn_group_shards(self, entry, from, to);
 }
 
 node_actor::behavior_type node_impl(node_self self, broker_config cfg, std::string cluster_id,
@@ -208,13 +221,16 @@ node_actor::behavior_type node_impl(node_self self, broker_config cfg, std::stri
     [self](create_parts_atom, const create_partitions_args& args) {
       return create_partitions(self, args);
     },
-    // Consumer groups are not hosted yet: no shards, no coordinator.
-    [](coordinator_atom, const std::string&) {
-      coordinator_lookup r;
-      r.ec = errc::coordinator_not_available;
-      return r;
+    [self](coordinator_atom, const std::string& group_id) {
+      return find_coordinator(self, group_id);
     },
-    [](group_shards_atom) { return std::vector<group_shard_actor>{}; },
+    [self](group_shards_atom) {
+      std::vector<group_shard_actor> result;
+      for (auto& shard : self->state.shards)
+        if (shard)
+          result.push_back(shard);
+      return result;
+    },
   };
 }
 

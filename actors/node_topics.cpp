@@ -7,6 +7,7 @@
 #include "actors/partition_replica.hpp"
 #include "actors/topic_names.hpp"
 
+#include <caf/exit_reason.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -94,6 +95,9 @@ caf::typed_response_promise<topic_result> delete_topic(node_self self, const std
     rp.deliver(fail(errc::storage_error, "cannot persist topic deletion: " + ec.message()));
     return rp;
   }
+  // The shards go with their partitions (their groups lose their coordinator).
+  if (name == offsets_topic_name)
+    stop_group_shards(self, -1, caf::exit_reason::user_shutdown);
   // Until every partition has removed its directory the name stays reserved, so a quick
   // re-create cannot open a directory that is being deleted.
   st.deleting.insert(name);

@@ -33,6 +33,16 @@ struct broker_config {
   int32_t log_index_interval_bytes = 4096;               // log.index.interval.bytes
   int32_t log_index_size_max_bytes = 10485760;           // log.index.size.max.bytes
   int32_t message_max_bytes = 1048588;                   // message.max.bytes
+  // Consumer groups and __consumer_offsets.
+  int32_t offsets_topic_num_partitions = 50;             // offsets.topic.num.partitions
+  int16_t offsets_topic_replication_factor = 1;          // offsets.topic.replication.factor
+  int32_t offsets_retention_minutes = 10080;             // offsets.retention.minutes
+  int64_t offsets_retention_check_interval_ms = 600000;  // offsets.retention.check.interval.ms
+  int32_t group_initial_rebalance_delay_ms = 3000;       // group.initial.rebalance.delay.ms
+  int32_t group_min_session_timeout_ms = 6000;           // group.min.session.timeout.ms
+  int32_t group_max_session_timeout_ms = 1800000;        // group.max.session.timeout.ms
+  int32_t group_max_size = 2147483647;                   // group.max.size
+  int64_t group_lag_log_interval_ms = 60000;             // group.lag.log.interval.ms (0: off)
   // Runtime (CAF scheduler), passed through as caf.* in Kafka-style files.
   int32_t caf_max_threads = 2;                           // caf.scheduler.max-threads
   std::string log_level = "info";                        // log.level (trace|debug|info|warn|error)

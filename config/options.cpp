@@ -123,6 +123,33 @@ std::vector<option_def> make_table() {
             "Largest offset or time index file; a full index rolls the segment."),
     int_opt("message.max.bytes", &c::message_max_bytes, "1048588", 0, i32max,
             "Largest record batch the broker accepts from a producer."),
+    int_opt("offsets.topic.num.partitions", &c::offsets_topic_num_partitions, "50", 1, 1000,
+            "Partitions of the internal topic __consumer_offsets, created on the first "
+            "FindCoordinator; each partition hosts the coordinators of the groups hashed to it. "
+            "Has no effect once the topic exists."),
+    int_opt("offsets.topic.replication.factor", &c::offsets_topic_replication_factor, "1", 1,
+            i16max,
+            "Replication factor of __consumer_offsets; larger than the number of brokers makes "
+            "FindCoordinator answer COORDINATOR_NOT_AVAILABLE."),
+    int_opt("offsets.retention.minutes", &c::offsets_retention_minutes, "10080", 1, i32max,
+            "Committed offsets of a group without members are deleted once both the commit and "
+            "the group's last state change are older than this (7 days)."),
+    int_opt("offsets.retention.check.interval.ms", &c::offsets_retention_check_interval_ms,
+            "600000", 1, i64max, "How often each group shard looks for expired offsets."),
+    int_opt("group.initial.rebalance.delay.ms", &c::group_initial_rebalance_delay_ms, "3000", 0,
+            i32max,
+            "How long the first rebalance of an empty group waits for more members to join."),
+    int_opt("group.min.session.timeout.ms", &c::group_min_session_timeout_ms, "6000", 0, i32max,
+            "Smallest session timeout a group member may ask for (else INVALID_SESSION_TIMEOUT)."),
+    int_opt("group.max.session.timeout.ms", &c::group_max_session_timeout_ms, "1800000", 0,
+            i32max,
+            "Largest session timeout a group member may ask for (else INVALID_SESSION_TIMEOUT)."),
+    int_opt("group.max.size", &c::group_max_size, "2147483647", 1, i32max,
+            "Most members a consumer group may have (else GROUP_MAX_SIZE_REACHED)."),
+    int_opt("group.lag.log.interval.ms", &c::group_lag_log_interval_ms, "60000", 0, i64max,
+            "How often each group shard logs one INFO line per group with committed offsets: "
+            "committed offset, log end and lag per partition (groups unchanged since the last "
+            "report are skipped); 0 disables the report."),
     log_level_opt(),
     int_opt("caf.scheduler.max-threads", &c::caf_max_threads, "2", 1, 1024,
             "CAF scheduler worker threads that run the actors (passed through to CAF)."),
