@@ -1,6 +1,6 @@
-// FindCoordinator (API key 10), v0-2. The coordinator of every consumer group is this node for
-// now (the group coordinator will follow the leader of the group's __consumer_offsets
-// partition). Transaction coordinators do not exist yet: key type 1 gets
+// FindCoordinator (API key 10), v0-2. A group's coordinator is the leader of its
+// __consumer_offsets partition; the node actor knows which (coordinator_atom), so this handler
+// only translates. Transaction coordinators do not exist yet: key type 1 gets
 // COORDINATOR_NOT_AVAILABLE with a message rather than a node that cannot serve it.
 // librdkafka also reads the presence of this API as a broker-feature marker: without it, it
 // silently sends lz4-compressed batches uncompressed.
@@ -8,6 +8,7 @@
 
 #include "actors/logging.hpp"
 #include "net/error_mapping.hpp"
+#include "net/handlers/group_routing.hpp"
 #include "net/handlers/routes.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -24,7 +25,7 @@ constexpr int8_t transaction_key = 1;
 response_t error_response(errc ec, std::string message) {
   response_t resp;
   resp.error_code = to_kafka_error(ec);
-  resp.error_message = std::move(message);
+  resp.error_message = std::move(message); // v0 has no message field: dropped by the encoder
   resp.node_id = -1;
   resp.port = -1;
   return resp;
@@ -43,27 +44,34 @@ void find_coordinator_handler::handle(const context_ptr& ctx, request_type&& req
                                 "unknown coordinator key type " + std::to_string(req.key_type)));
     return;
   }
-  // The broker list comes from the node, like Metadata's, so both always agree.
-  metadata_query brokers_only;
-  brokers_only.all_topics = false;
-  ctx->self->request(ctx->node, node_timeout, metadata_atom::value, brokers_only)
+  ctx->self->request(ctx->node, node_timeout, coordinator_atom::value, req.key)
     .then(
-      [ctx](const metadata_snapshot& snap) {
-        for (auto& b : snap.brokers)
-          if (b.node_id == ctx->config.node_id) {
-            response_t resp;
-            resp.node_id = b.node_id;
-            resp.host = b.host;
-            resp.port = b.port;
-            resp.error_message = std::nullopt;
-            ctx->respond(resp);
-            return;
-          }
-        ctx->respond(error_response(errc::coordinator_not_available, "this node is not listed"));
+      [ctx](coordinator_lookup& c) {
+        if (c.ec != errc::none) {
+          ctx->respond(error_response(c.ec, std::string{to_string(c.ec)}));
+          return;
+        }
+        if (c.node_id < 0) {
+          ctx->respond(error_response(errc::coordinator_not_available,
+                                      "the group's partition has no leader"));
+          return;
+        }
+        response_t resp;
+        resp.node_id = c.node_id;
+        resp.host = std::move(c.host);
+        resp.port = c.port;
+        // This node may leave its own address to the listener config.
+        if (resp.host.empty() && c.node_id == ctx->config.node_id &&
+            !ctx->config.advertised().empty()) {
+          resp.host = ctx->config.advertised().front().host;
+          resp.port = ctx->config.advertised().front().port;
+        }
+        resp.error_message = std::nullopt;
+        ctx->respond(resp);
       },
       [ctx](const caf::error& err) {
         CAFKA_WARN("net", "find coordinator: node lookup failed: " << to_string(err));
-        ctx->respond(error_response(errc::coordinator_not_available, "node unavailable"));
+        ctx->respond(error_response(group_error(err), "node unavailable"));
       });
 }
 

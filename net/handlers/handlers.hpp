@@ -29,12 +29,25 @@ CAFKA_HANDLER(create_topics_handler, create_topics_request, 0, 4)
 CAFKA_HANDLER(delete_topics_handler, delete_topics_request, 0, 3)
 CAFKA_HANDLER(create_partitions_handler, create_partitions_request, 0, 1)
 CAFKA_HANDLER(find_coordinator_handler, find_coordinator_request, 0, 2)
+CAFKA_HANDLER(join_group_handler, join_group_request, 0, 5)
+CAFKA_HANDLER(sync_group_handler, sync_group_request, 0, 3)
+CAFKA_HANDLER(heartbeat_handler, heartbeat_request, 0, 3)
+CAFKA_HANDLER(leave_group_handler, leave_group_request, 0, 3)
+CAFKA_HANDLER(offset_commit_handler, offset_commit_request, 2, 7)
+CAFKA_HANDLER(offset_fetch_handler, offset_fetch_request, 1, 5)
+CAFKA_HANDLER(describe_groups_handler, describe_groups_request, 0, 4)
+CAFKA_HANDLER(list_groups_handler, list_groups_request, 0, 2)
+CAFKA_HANDLER(delete_groups_handler, delete_groups_request, 0, 1)
+CAFKA_HANDLER(offset_delete_handler, offset_delete_request, 0, 0)
 
 #undef CAFKA_HANDLER
 
 using all_handlers =
   std::tuple<api_versions_handler, metadata_handler, produce_handler, fetch_handler,
              list_offsets_handler, create_topics_handler, delete_topics_handler,
-             create_partitions_handler, find_coordinator_handler>;
+             create_partitions_handler, find_coordinator_handler, join_group_handler,
+             sync_group_handler, heartbeat_handler, leave_group_handler, offset_commit_handler,
+             offset_fetch_handler, describe_groups_handler, list_groups_handler,
+             delete_groups_handler, offset_delete_handler>;
 
 } // namespace cafka::net
