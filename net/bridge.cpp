@@ -53,7 +53,8 @@ caf::behavior bridge(caf::stateful_actor<bridge_state>* self, frame_sink_ptr sin
         if (skipped > 0)
           s.sink->completed(skipped);
       };
-      auto result = dispatch_frame(self, st.node, *st.config, frame, std::move(done));
+      auto result = dispatch_frame(self, st.node, *st.config, frame, std::move(done),
+                                   st.sink->peer());
       if (!result.ok) {
         CAFKA_WARN("net", "closing connection from " << st.sink->peer() << ": " << result.error);
         st.closing = true;

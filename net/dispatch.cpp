@@ -34,7 +34,7 @@ protocol::request_header minimal_header(const std::vector<char>& frame) {
 
 dispatch_result dispatch_frame(caf::event_based_actor* self, const node_actor& node,
                                const broker_config& config, const std::vector<char>& frame,
-                               request_context::completion done) {
+                               request_context::completion done, const std::string& peer) {
   if (frame.size() < 8)
     return fail("request of " + std::to_string(frame.size()) + " bytes is shorter than a header");
   auto peek = minimal_header(frame);
@@ -44,7 +44,8 @@ dispatch_result dispatch_frame(caf::event_based_actor* self, const node_actor& n
     // COMPAT.md: never close during the ApiVersions exchange; answer v0 + UNSUPPORTED_VERSION.
     peek.api_version = 0;
     answer_unsupported_api_versions(
-      std::make_shared<request_context>(self, node, config, std::move(peek), std::move(done)));
+      std::make_shared<request_context>(self, node, config, std::move(peek), std::move(done),
+                                        peer));
     return {};
   }
   dispatch_result result;
@@ -67,7 +68,7 @@ dispatch_result dispatch_frame(caf::event_based_actor* self, const node_actor& n
       return;
     }
     auto ctx = std::make_shared<request_context>(self, node, config, std::move(header),
-                                                 std::move(done));
+                                                 std::move(done), peer);
     try {
       handler::handle(ctx, std::move(request));
     } catch (const std::exception& e) {

@@ -40,6 +40,6 @@ struct dispatch_result {
 // and keeps the connection open, as clients expect.
 dispatch_result dispatch_frame(caf::event_based_actor* self, const node_actor& node,
                                const broker_config& config, const std::vector<char>& frame,
-                               request_context::completion done);
+                               request_context::completion done, const std::string& peer = {});
 
 } // namespace cafka::net

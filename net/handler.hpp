@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace cafka::net {
@@ -22,14 +23,15 @@ public:
   using completion = std::function<void(std::vector<char> response_frame, bool has_response)>;
 
   request_context(caf::event_based_actor* self, node_actor node, const broker_config& config,
-                  protocol::request_header header, completion done)
+                  protocol::request_header header, completion done, std::string peer = {})
     : self(self), node(std::move(node)), config(config), header(std::move(header)),
-      done_(std::move(done)) {}
+      peer(std::move(peer)), done_(std::move(done)) {}
 
   caf::event_based_actor* const self;   // the connection's bridge actor (callbacks run on it)
   const node_actor node;
   const broker_config& config;
   const protocol::request_header header;
+  const std::string peer;               // the client's "address:port"; empty when unknown
 
   int16_t version() const noexcept { return header.api_version; }
 

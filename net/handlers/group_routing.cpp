@@ -1,7 +1,6 @@
 #include "net/handlers/group_routing.hpp"
 
 #include "actors/logging.hpp"
-#include "net/bridge.hpp"
 
 namespace cafka::net {
 
@@ -60,12 +59,7 @@ void resolve_group(const context_ptr& ctx, const std::string& group_id, bool cre
 }
 
 std::string client_host(const context_ptr& ctx) {
-  // request_context does not carry the peer; the real bridge's state does. Test harnesses run
-  // handlers on other actors: those get "".
-  auto* bridge_actor = dynamic_cast<caf::stateful_actor<bridge_state>*>(ctx->self);
-  if (bridge_actor == nullptr || !bridge_actor->state.sink)
-    return {};
-  const auto& peer = bridge_actor->state.sink->peer(); // "address:port"
+  const auto& peer = ctx->peer; // "address:port", empty when unknown
   auto colon = peer.rfind(':');
   if (colon == std::string::npos || colon == 0)
     return {};

@@ -49,7 +49,7 @@ void resolve_shard(const context_ptr& ctx, const std::string& group_id,
 void resolve_group(const context_ptr& ctx, const std::string& group_id, bool create,
                    std::function<void(group_actor)> then, group_fail fail);
 
-// Kafka's client_host for JoinGroup ("/" + peer address) when the bridge knows its peer, else "".
+// Kafka's client_host for JoinGroup ("/" + peer address) when the peer is known, else "".
 std::string client_host(const context_ptr& ctx);
 
 namespace detail {
