@@ -115,7 +115,8 @@ std::vector<option_def> make_table() {
                  "directory)."),
     log_dirs_opt("log.dir", "", "log.dirs", "Synonym of `log.dirs` (accepted for Kafka "
                                             "compatibility; a file may set only one of them)."),
-    int_opt("log.segment.bytes", &c::log_segment_bytes, "1073741824", 14, i64max,
+    // Segment positions are 32-bit in the .index format, so (as in Kafka) at most 2^31-1.
+    int_opt("log.segment.bytes", &c::log_segment_bytes, "1073741824", 14, i32max,
             "Size at which a partition's active segment is rolled (minimum: one batch header)."),
     int_opt("log.index.interval.bytes", &c::log_index_interval_bytes, "4096", 0, i32max,
             "Log bytes between two offset-index entries."),
