@@ -11,6 +11,7 @@ packages=(
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev      # batch codecs (storage/compression)
   catch2 libbenchmark-dev                              # unit tests, benchmarks
   librdkafka-dev kcat python3 python3-confluent-kafka python3-kafka # real clients for tests
+  nodejs                                               # kafkajs test client (npm, below)
 )
 
 # One dpkg-query for all: prints "name installed" for each package that is fully installed.
@@ -20,8 +21,19 @@ missing=()
 for p in "${packages[@]}"; do
   grep -qxF "$p" <<<"$installed" || missing+=("$p")
 done
+# kafkajs, the one test client from npm, pinned by tests/integration/kafkajs/package-lock.json.
+install_kafkajs() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/integration/kafkajs"
+  [[ -d "$dir/node_modules/kafkajs" ]] && return 0
+  command -v npm >/dev/null 2>&1 || { echo "setup: npm missing (Debian: apt-get install npm)" >&2; return 1; }
+  echo "setup: npm ci in tests/integration/kafkajs"
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error </dev/null
+}
+
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages installed"
+  install_kafkajs
   exit 0
 fi
 
@@ -38,3 +50,6 @@ echo "setup: installing ${missing[*]}"
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y --no-install-recommends "${packages[@]}" </dev/null
+command -v npm >/dev/null 2>&1 || "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y --no-install-recommends npm </dev/null
+install_kafkajs
