@@ -22,7 +22,10 @@ using log_actor = caf::typed_actor<
   // fdatasync data and indexes (runs on a detached actor: blocking is fine here).
   caf::replies_to<flush_atom>::with<errc>,
   // Delete the partition's directory (topic deletion); the actor then quits.
-  caf::replies_to<delete_atom>::with<errc>>;
+  caf::replies_to<delete_atom>::with<errc>,
+  // DeleteRecords: raise the log start offset to the given offset (<= log end, checked by the
+  // replica against the HW) and delete segments below it; offset = the new log start offset.
+  caf::replies_to<delete_records_atom, int64_t>::with<offset_reply>>;
 
 // A partition replica: serves one partition as leader (this node) or follower. Carries its role
 // and leader epoch; the high watermark lives here, not in storage.
@@ -36,7 +39,10 @@ using partition_replica_actor = caf::typed_actor<
   // Current role, epoch and offsets (metadata, tests).
   caf::replies_to<status_atom>::with<replica_status>,
   // Delete this partition's data and quit (topic deletion).
-  caf::replies_to<delete_atom>::with<errc>>;
+  caf::replies_to<delete_atom>::with<errc>,
+  // DeleteRecords for one partition: -1 means the HW; beyond the HW → offset_out_of_range.
+  // offset = the new low watermark (log start offset).
+  caf::replies_to<delete_records_atom, int64_t>::with<offset_reply>>;
 
 // The replica actors of one topic, indexed by partition (produce/fetch routing).
 struct topic_route {

@@ -32,8 +32,11 @@ using describe_group_atom = caf::atom_constant<caf::atom("descgroup")>;
 using delete_group_atom = caf::atom_constant<caf::atom("delgroup")>;
 using list_groups_atom = caf::atom_constant<caf::atom("listgroups")>;
 using store_atom = caf::atom_constant<caf::atom("store")>;
+using delete_records_atom = caf::atom_constant<caf::atom("delrecords")>;
 // Internal timers and notifications.
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using data_atom = caf::atom_constant<caf::atom("data")>;
+using retention_atom = caf::atom_constant<caf::atom("retention")>;
+using purge_atom = caf::atom_constant<caf::atom("purge")>;
 
 } // namespace cafka

@@ -156,7 +156,8 @@ void spawn_partitions(node_self self, topic_entry& entry, int32_t from, int32_t 
   entry.partitions.resize(static_cast<size_t>(to));
   for (int32_t p = from; p < to; ++p) {
     std::error_code ec;
-    auto pa = spawn_partition(self, st.cfg, partition_spec{entry.def.name, p, entry.def.leader_epoch},
+    auto pa = spawn_partition(self, st.cfg, partition_spec{entry.def.name, p, entry.def.leader_epoch,
+                                                                entry.def.configs},
                               st.detached_logs, ec);
     if (pa) {
       // Monitored, so the node learns of each child's end (handle_child_down).

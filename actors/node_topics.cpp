@@ -51,6 +51,8 @@ topic_result create_topic(node_self self, const create_topic_args& args) {
     return fail(errc::invalid_replication_factor,
                 "Replication factor: " + std::to_string(rf) + " larger than available brokers: "
                   + std::to_string(broker_count) + ".");
+  if (auto why = topic_config_error(args.configs); !why.empty())
+    return fail(errc::invalid_config, why);
   topic_result ok;
   ok.num_partitions = partitions;
   ok.replication_factor = static_cast<int16_t>(rf);

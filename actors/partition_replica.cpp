@@ -185,6 +185,30 @@ partition_replica_impl(replica_impl_actor::stateful_pointer<replica_state> self,
           });
       return rp;
     },
+    [self](delete_records_atom, int64_t offset) -> caf::typed_response_promise<offset_reply> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<offset_reply>();
+      if (offset == -1)
+        offset = st.high_watermark; // Kafka: -1 deletes everything committed
+      // Consumers may only lose committed records: beyond the HW is out of range.
+      if (offset < 0 || offset > st.high_watermark) {
+        rp.deliver(offset_reply{errc::offset_out_of_range, st.log_start_offset, -1});
+        return rp;
+      }
+      self->request(st.log, log_request_timeout, delete_records_atom::value, offset)
+        .then(
+          [self, rp](offset_reply& r) mutable {
+            if (r.ec == errc::none)
+              self->state.log_start_offset = std::max(self->state.log_start_offset, r.offset);
+            rp.deliver(std::move(r));
+          },
+          [self, rp](caf::error& err) mutable {
+            CAFKA_WARN(component, self->state.label << ": delete records failed: "
+                                                    << to_string(err));
+            rp.deliver(offset_reply{errc::request_timed_out, self->state.log_start_offset, -1});
+          });
+      return rp;
+    },
     [self](status_atom) -> replica_status {
       auto& st = self->state;
       replica_status s;

@@ -3,6 +3,7 @@
 #include "storage/record_batch.hpp"
 #include "storage/recovery.hpp"
 #include "storage/segment.hpp"
+#include "storage/start_offset_checkpoint.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -61,11 +62,35 @@ std::unique_ptr<segment> new_segment(const log_config& cfg, int64_t base, std::e
 
 } // namespace
 
+struct pending_delete {
+  std::vector<fs::path> files; // the renamed `.deleted` files
+  int64_t due_ms;
+};
+
 struct log::impl {
   log_config cfg;
   std::vector<std::unique_ptr<segment>> segments; // ordered by base offset, last is active
   std::vector<std::string> notices;
+  int64_t start_offset = 0;                        // checkpointed DeleteRecords offset
+  std::vector<pending_delete> pending;             // oldest first
   bool closed = false;
+
+  // Takes the first n segments out of the log and renames their files (retention.hpp).
+  std::error_code delete_front(size_t n, int64_t now_ms, int64_t delay_ms) {
+    n = std::min(n, segments.size() - 1); // never the active segment
+    for (size_t i = 0; i < n; ++i) {
+      auto& s = segments.front();
+      auto name = s->name();
+      s->close();
+      segments.erase(segments.begin());
+      std::error_code ec;
+      auto files = mark_segment_deleted(cfg.dir, name, ec);
+      pending.push_back({std::move(files), now_ms + std::max<int64_t>(delay_ms, 0)});
+      if (ec)
+        return ec;
+    }
+    return {};
+  }
 
   std::error_code roll() {
     if (auto ec = segments.back()->seal())
@@ -107,6 +132,11 @@ std::unique_ptr<log> log::open(const log_config& cfg, std::error_code& ec) {
   st->cfg = cfg;
   auto marker = cfg.dir / clean_marker;
   bool clean = fs::exists(marker, ec);
+  // Segments deleted before a crash (renamed, not yet removed) are finished off first.
+  for (auto& name : remove_deleted_files(cfg.dir, ec))
+    st->notices.push_back("removed " + name + " (a deleted segment's file, not yet removed)");
+  if (ec)
+    return nullptr;
   auto bases = list_segments(cfg.dir, st->notices, ec);
   if (ec)
     return nullptr;
@@ -128,6 +158,12 @@ std::unique_ptr<log> log::open(const log_config& cfg, std::error_code& ec) {
       return nullptr;
     st->segments.push_back(std::move(s));
   }
+  auto checkpoint = read_start_offset(cfg.dir, ec);
+  if (ec)
+    return nullptr;
+  // A checkpoint past the end (the tail was truncated by recovery) is clamped to the end.
+  st->start_offset = std::min(std::max<int64_t>(checkpoint, 0),
+                              st->segments.back()->next_offset());
   // From here on a crash must look unclean, so the marker goes before the first append.
   if (clean && (fs::remove(marker, ec), ec))
     return nullptr;
@@ -191,13 +227,82 @@ read_result log::read(int64_t offset, size_t max_bytes) const {
 
 timestamp_lookup log::offset_for_timestamp(int64_t timestamp) const {
   for (auto& s : impl_->segments)
-    if (auto found = s->offset_for_timestamp(timestamp); found.offset >= 0)
+    if (auto found = s->offset_for_timestamp(timestamp); found.offset >= 0) {
+      // Records below the start offset are gone even if their batch is still on disk.
+      found.offset = std::max(found.offset, log_start_offset());
       return found;
+    }
   return {};
 }
 
+std::error_code log::advance_start_offset(int64_t offset, int64_t now_ms,
+                                          int64_t delete_delay_ms) {
+  auto& st = *impl_;
+  if (st.closed)
+    return errc::storage_error;
+  if (offset < 0 || offset > log_end_offset())
+    return errc::offset_out_of_range;
+  if (offset <= log_start_offset())
+    return {}; // never moves back
+  // Persist first: once the checkpoint is durable, the records below are gone for readers.
+  if (auto ec = write_start_offset(st.cfg.dir, offset))
+    return ec;
+  st.start_offset = offset;
+  retention_policy none;
+  none.delete_delay_ms = delete_delay_ms;
+  std::error_code ec;
+  apply_retention(none, now_ms, ec);
+  return ec;
+}
+
+size_t log::apply_retention(const retention_policy& p, int64_t now_ms, std::error_code& ec) {
+  ec.clear();
+  auto& st = *impl_;
+  if (st.closed)
+    return 0;
+  std::vector<segment_summary> sums;
+  for (auto& s : st.segments)
+    sums.push_back({s->base_offset(), s->next_offset(), s->size(), s->max_timestamp()});
+  auto n = segments_to_delete(sums, p, now_ms, log_start_offset());
+  if (n == 0)
+    return 0;
+  if ((ec = st.delete_front(n, now_ms, p.delete_delay_ms)))
+    return n;
+  purge_deleted(now_ms, ec);
+  return n;
+}
+
+size_t log::purge_deleted(int64_t now_ms, std::error_code& ec) {
+  ec.clear();
+  auto& pending = impl_->pending;
+  size_t n = 0;
+  while (n < pending.size() && pending[n].due_ms <= now_ms) {
+    for (auto& f : pending[n].files)
+      if (fs::remove(f, ec); ec)
+        break;
+    if (ec)
+      break;
+    ++n;
+  }
+  pending.erase(pending.begin(), pending.begin() + static_cast<ptrdiff_t>(n));
+  return n;
+}
+
+int64_t log::next_purge_due() const noexcept {
+  return impl_->pending.empty() ? -1 : impl_->pending.front().due_ms;
+}
+
+uint64_t log::size_bytes() const noexcept {
+  uint64_t total = 0;
+  for (auto& s : impl_->segments)
+    total += s->size();
+  return total;
+}
+
 int64_t log::log_start_offset() const noexcept {
-  return impl_->segments.empty() ? 0 : impl_->segments.front()->base_offset();
+  if (impl_->segments.empty())
+    return 0;
+  return std::max(impl_->segments.front()->base_offset(), impl_->start_offset);
 }
 
 int64_t log::log_end_offset() const noexcept {

@@ -2,6 +2,7 @@
 // One partition's log: an ordered list of segments in one directory, Kafka's on-disk layout
 // (<20-digit base offset>.log / .index / .timeindex). Not thread-safe: the log actor owns it.
 #include "storage/errc.hpp"
+#include "storage/retention.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -64,6 +65,27 @@ public:
   // that cannot be decoded stands in with its base offset and maxTimestamp.
   timestamp_lookup offset_for_timestamp(int64_t timestamp) const;
 
+  // Retention and DeleteRecords (rules in retention.hpp). Deleted segments leave the log at
+  // once (renamed `.deleted`) and their files are removed by purge_deleted once
+  // delete_delay_ms has passed (at once for 0). Never deletes the active segment.
+
+  // DeleteRecords: moves the log start offset up to `offset` (never down; at most the log end),
+  // persists it (log-start-offset-checkpoint) and deletes the segments wholly below it.
+  std::error_code advance_start_offset(int64_t offset, int64_t now_ms, int64_t delete_delay_ms);
+
+  // Deletes the leading segments that break the policy (time, size, below the start offset);
+  // returns how many went.
+  size_t apply_retention(const retention_policy& p, int64_t now_ms, std::error_code& ec);
+
+  // Removes the files of deleted segments whose delay has passed; returns how many segments.
+  size_t purge_deleted(int64_t now_ms, std::error_code& ec);
+
+  // When the next deleted segment's files are due for removal, or -1 when none is pending.
+  int64_t next_purge_due() const noexcept;
+
+  uint64_t size_bytes() const noexcept;      // sum of the live segments' .log sizes
+
+  // max(first segment's base offset, the persisted DeleteRecords offset).
   int64_t log_start_offset() const noexcept;
   int64_t log_end_offset() const noexcept;   // next offset to be assigned
   size_t segment_count() const noexcept;

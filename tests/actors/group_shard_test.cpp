@@ -91,6 +91,7 @@ partition_replica_actor::behavior_type silent_replica(partition_replica_actor::p
       return caf::delegated<replica_status>{};
     },
     [](delete_atom) { return errc::none; },
+    [](delete_records_atom, int64_t) { return offset_reply{}; },
   };
 }
 
