@@ -4,6 +4,7 @@
 // holds the values. Defaults here must equal the declared defaults (a unit test checks it).
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct broker_config {
   std::vector<listener> advertised_listeners;            // advertised.listeners (empty: = listeners)
   int32_t num_network_threads = 2;                       // num.network.threads (Asio I/O threads)
   int32_t socket_request_max_bytes = 104857600;          // socket.request.max.bytes
+  int32_t queued_max_requests = 500;                     // queued.max.requests (per connection)
+  int64_t queued_max_request_bytes = 104857600;          // queued.max.request.bytes (-1: no limit)
   // Topics.
   int32_t num_partitions = 1;                            // num.partitions
   int16_t default_replication_factor = 1;                // default.replication.factor
@@ -33,6 +36,13 @@ struct broker_config {
   int32_t log_index_interval_bytes = 4096;               // log.index.interval.bytes
   int32_t log_index_size_max_bytes = 10485760;           // log.index.size.max.bytes
   int32_t message_max_bytes = 1048588;                   // message.max.bytes
+  // Retention (topic overrides: retention.ms, retention.bytes). Unset ms/minutes fall back.
+  std::optional<int64_t> log_retention_ms;               // log.retention.ms (wins)
+  std::optional<int32_t> log_retention_minutes;          // log.retention.minutes
+  int32_t log_retention_hours = 168;                     // log.retention.hours
+  int64_t log_retention_bytes = -1;                      // log.retention.bytes (per partition)
+  int64_t log_retention_check_interval_ms = 300000;      // log.retention.check.interval.ms
+  int64_t log_segment_delete_delay_ms = 60000;           // log.segment.delete.delay.ms
   // Consumer groups and __consumer_offsets.
   int32_t offsets_topic_num_partitions = 50;             // offsets.topic.num.partitions
   int16_t offsets_topic_replication_factor = 1;          // offsets.topic.replication.factor
@@ -46,6 +56,15 @@ struct broker_config {
   // Runtime (CAF scheduler), passed through as caf.* in Kafka-style files.
   int32_t caf_max_threads = 2;                           // caf.scheduler.max-threads
   std::string log_level = "info";                        // log.level (trace|debug|info|warn|error)
+
+  // Effective log retention in ms, Kafka's precedence: ms, else minutes, else hours; any
+  // negative value means unlimited (-1).
+  int64_t retention_ms() const {
+    int64_t v = log_retention_ms        ? *log_retention_ms
+                : log_retention_minutes ? int64_t{*log_retention_minutes} * 60000
+                                        : int64_t{log_retention_hours} * 3600000;
+    return v < 0 ? -1 : v;
+  }
 
   // The listeners clients are told about (advertised.listeners, else listeners).
   const std::vector<listener>& advertised() const {

@@ -69,6 +69,24 @@ option_def log_dirs_opt(std::string name, std::string def, std::string alias_of,
           [](const broker_config& c) { return values::join(c.log_dirs); }};
 }
 
+// An integer option that may be left unset (empty text), like Kafka's null-default
+// log.retention.ms / log.retention.minutes that fall back to the next coarser unit.
+template <class Int>
+option_def opt_int_opt(std::string name, std::optional<Int> broker_config::*field, int64_t lo,
+                       int64_t hi, std::string doc) {
+  return {std::move(name), int_type<Int>(), "", values::int_range(lo, hi) + ", or empty (unset)",
+          std::move(doc), "",
+          [=](broker_config& c, const std::string& v) {
+            if (v.empty())
+              c.*field = std::nullopt;
+            else
+              c.*field = static_cast<Int>(values::parse_int(v, lo, hi));
+          },
+          [=](const broker_config& c) {
+            return c.*field ? std::to_string(*(c.*field)) : std::string{};
+          }};
+}
+
 option_def log_level_opt() {
   static const std::vector<std::string> levels{"trace", "debug", "info", "warn", "error"};
   return {"log.level", "string", "info", "one of trace, debug, info, warn, error",
@@ -102,6 +120,13 @@ std::vector<option_def> make_table() {
             "Threads that run socket I/O (Asio), shared by all connections."),
     int_opt("socket.request.max.bytes", &c::socket_request_max_bytes, "104857600", 1, i32max,
             "Largest request frame (size prefix excluded) the broker accepts."),
+    int_opt("queued.max.requests", &c::queued_max_requests, "500", 1, i32max,
+            "Requests one connection may have read but not yet answered; beyond that the broker "
+            "stops reading from it until answers go out."),
+    int_opt("queued.max.request.bytes", &c::queued_max_request_bytes, "104857600", -1, i64max,
+            "Bytes of read but unanswered requests the broker holds, summed over all "
+            "connections; when exhausted, connections stop reading until answers release bytes. "
+            "A request larger than this is admitted when nothing else is held. -1: unlimited."),
     int_opt("num.partitions", &c::num_partitions, "1", 1, 1000000,
             "Partitions of an auto-created topic, and the default for CreateTopics."),
     int_opt("default.replication.factor", &c::default_replication_factor, "1", 1, i16max,
@@ -124,6 +149,24 @@ std::vector<option_def> make_table() {
             "Largest offset or time index file; a full index rolls the segment."),
     int_opt("message.max.bytes", &c::message_max_bytes, "1048588", 0, i32max,
             "Largest record batch the broker accepts from a producer."),
+    opt_int_opt("log.retention.ms", &c::log_retention_ms, -1, i64max,
+                "How long a closed segment is kept after its newest record's timestamp; -1 keeps "
+                "segments forever. Wins over `log.retention.minutes` and `log.retention.hours`; "
+                "topic override: `retention.ms`."),
+    opt_int_opt("log.retention.minutes", &c::log_retention_minutes, -1, i32max,
+                "Retention in minutes, used when `log.retention.ms` is unset; -1: unlimited."),
+    int_opt("log.retention.hours", &c::log_retention_hours, "168", -1, i32max,
+            "Retention in hours, used when neither `log.retention.ms` nor "
+            "`log.retention.minutes` is set; -1: unlimited."),
+    int_opt("log.retention.bytes", &c::log_retention_bytes, "-1", -1, i64max,
+            "Largest size of one partition's log; the oldest closed segments are deleted while "
+            "the log without them is still at least this big. -1: unlimited. Topic override: "
+            "`retention.bytes`."),
+    int_opt("log.retention.check.interval.ms", &c::log_retention_check_interval_ms, "300000", 1,
+            i64max, "How often each partition applies its retention rules."),
+    int_opt("log.segment.delete.delay.ms", &c::log_segment_delete_delay_ms, "60000", 0, i64max,
+            "How long a segment renamed to `.deleted` (by retention or DeleteRecords) stays on "
+            "disk before its files are removed."),
     int_opt("offsets.topic.num.partitions", &c::offsets_topic_num_partitions, "50", 1, 1000,
             "Partitions of the internal topic __consumer_offsets, created on the first "
             "FindCoordinator; each partition hosts the coordinators of the groups hashed to it. "

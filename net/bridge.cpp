@@ -34,34 +34,36 @@ caf::behavior bridge(caf::stateful_actor<bridge_state>* self, frame_sink_ptr sin
                                                   << ": handler failed: " << what);
     return caf::exit_reason::unhandled_exception;
   });
-  return {
-    [self](std::vector<char>& frame) {
-      auto& st = self->state;
-      if (st.closing)
+  auto on_frame = [self](const char* data, size_t size) {
+    auto& st = self->state;
+    if (st.closing)
+      return;
+    auto seq = st.order.next_sequence();
+    // Handlers answer on this actor (their response handlers run here), so touching the
+    // state from the completion needs no lock. Flushed frames leave in request order.
+    auto done = [self, seq](std::vector<char> response, bool has_response) {
+      auto& s = self->state;
+      if (s.closing)
         return;
-      auto seq = st.order.next_sequence();
-      // Handlers answer on this actor (their response handlers run here), so touching the
-      // state from the completion needs no lock. Flushed frames leave in request order.
-      auto done = [self, seq](std::vector<char> response, bool has_response) {
-        auto& s = self->state;
-        if (s.closing)
-          return;
-        auto skipped = s.order.complete(seq, std::move(response), has_response,
-                                        [&s](std::vector<char>&& out) {
-                                          s.sink->deliver(std::move(out));
-                                        });
-        if (skipped > 0)
-          s.sink->completed(skipped);
-      };
-      auto result = dispatch_frame(self, st.node, *st.config, frame, std::move(done),
-                                   st.sink->peer());
-      if (!result.ok) {
-        CAFKA_WARN("net", "closing connection from " << st.sink->peer() << ": " << result.error);
-        st.closing = true;
-        st.sink->close(result.error);
-        self->quit();
-      }
-    },
+      auto skipped = s.order.complete(seq, std::move(response), has_response,
+                                      [&s](std::vector<char>&& out) {
+                                        s.sink->deliver(std::move(out));
+                                      });
+      if (skipped > 0)
+        s.sink->completed(skipped);
+    };
+    auto result = dispatch_frame(self, st.node, *st.config, data, size, std::move(done),
+                                 st.sink->peer(), &st.routes);
+    if (!result.ok) {
+      CAFKA_WARN("net", "closing connection from " << st.sink->peer() << ": " << result.error);
+      st.closing = true;
+      st.sink->close(result.error);
+      self->quit();
+    }
+  };
+  return {
+    [on_frame](const request_frame& frame) { on_frame(frame.data(), frame.size()); },
+    [on_frame](const std::vector<char>& frame) { on_frame(frame.data(), frame.size()); },
   };
 }
 

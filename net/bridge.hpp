@@ -5,9 +5,11 @@
 // buffer, which releases frames to the connection strictly in request order.
 // A request that cannot be served (bad header, unknown API, version out of range, undecodable
 // body) is logged once and closes the connection; the bridge then quits.
+// Frames arrive as request_frame (from the connection) or std::vector<char> (tests, benchmarks).
 #include "actors/actors.hpp"
 #include "config/broker_config.hpp"
 #include "net/frame_sink.hpp"
+#include "net/handlers/routes.hpp"
 #include "net/reorder_buffer.hpp"
 
 #include <caf/stateful_actor.hpp>
@@ -19,6 +21,7 @@ struct bridge_state {
   node_actor node;
   const broker_config* config = nullptr;
   reorder_buffer order;
+  route_cache routes;            // topic routes for Produce/Fetch/ListOffsets (handlers/routes)
   bool closing = false;
   static inline const char* name = "cafka.bridge";
 };

@@ -27,11 +27,17 @@ std::string endpoint_text(const asio::ip::tcp::socket& s) {
 
 } // namespace
 
-connection::connection(asio::ip::tcp::socket socket, int32_t max_request_bytes)
+connection::connection(asio::ip::tcp::socket socket, int32_t max_request_bytes,
+                       size_t max_queued_requests, std::shared_ptr<request_budget> budget)
   : socket_(std::move(socket)), max_request_bytes_(max_request_bytes),
+    max_queued_requests_(std::max<size_t>(1, max_queued_requests)), budget_(std::move(budget)),
     peer_(endpoint_text(socket_)) {}
 
-connection::~connection() = default;
+// Normally do_close() has given everything back already; this covers a connection dropped
+// without a close (e.g. never started).
+connection::~connection() {
+  release_all();
+}
 
 void connection::start(caf::actor bridge) {
   asio::post(socket_.get_executor(), [self = shared_from_this(), b = std::move(bridge)]() mutable {
@@ -72,12 +78,43 @@ void connection::read_size() {
                                       true);
                        return;
                      }
-                     self->read_frame(static_cast<uint32_t>(size));
+                     self->admit(static_cast<uint32_t>(size));
                    });
 }
 
+// Takes the frame's bytes from the broker-wide budget before allocating it; when they are not
+// available the connection stays paused (no read pending) until the budget grants them.
+void connection::admit(uint32_t size) {
+  if (!budget_) {
+    read_frame(size);
+    return;
+  }
+  // Weak both ways: the budget holds this callback until it grants, and must not keep itself or
+  // a dropped connection alive.
+  auto grant = [weak = weak_from_this(), weak_budget = std::weak_ptr<request_budget>{budget_},
+                size] {
+    // Runs on whichever thread released the bytes: hop onto our strand.
+    auto self = weak.lock();
+    if (!self) {
+      if (auto budget = weak_budget.lock())
+        budget->release(size);
+      return;
+    }
+    asio::post(self->socket_.get_executor(), [self, size] {
+      if (self->closed_) {
+        self->budget_->release(size);
+        return;
+      }
+      self->read_frame(size);
+    });
+  };
+  if (budget_->acquire(size, std::move(grant)))
+    read_frame(size);
+}
+
 void connection::read_frame(uint32_t size) {
-  frame_.resize(size);
+  reading_bytes_ = size;
+  frame_.resize(size); // default_init_allocator: no zero fill
   asio::async_read(socket_, asio::buffer(frame_), [self = shared_from_this()](error_code ec, size_t) {
     if (self->closed_)
       return;
@@ -86,9 +123,11 @@ void connection::read_frame(uint32_t size) {
                      false);
       return;
     }
+    self->held_.push_back(static_cast<uint32_t>(self->reading_bytes_));
+    self->reading_bytes_ = 0;
     caf::anon_send(self->bridge_, std::move(self->frame_));
     self->frame_ = {};
-    if (++self->outstanding_ >= max_requests_in_flight) {
+    if (self->held_.size() >= self->max_queued_requests_) {
       self->read_paused_ = true; // resumed by answered()
       return;
     }
@@ -115,11 +154,28 @@ void connection::completed(size_t requests) {
 }
 
 void connection::answered(size_t requests) {
-  outstanding_ -= std::min(requests, outstanding_);
-  if (read_paused_ && outstanding_ < max_requests_in_flight) {
+  // Answers leave in request order, so the oldest held requests are the answered ones.
+  uint64_t bytes = 0;
+  for (; requests > 0 && !held_.empty(); --requests) {
+    bytes += held_.front();
+    held_.pop_front();
+  }
+  if (budget_ && bytes > 0)
+    budget_->release(bytes);
+  if (read_paused_ && held_.size() < max_queued_requests_) {
     read_paused_ = false;
     read_size();
   }
+}
+
+void connection::release_all() {
+  uint64_t bytes = reading_bytes_;
+  for (auto b : held_)
+    bytes += b;
+  reading_bytes_ = 0;
+  held_.clear();
+  if (budget_ && bytes > 0)
+    budget_->release(bytes);
 }
 
 void connection::write_queued() {
@@ -162,6 +218,8 @@ void connection::do_close(const std::string& reason, bool warn) {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   queued_.clear();
+  // Requests of a closed connection are never answered on the wire: give their bytes back now.
+  release_all();
   // The bridge holds a shared_ptr to us; telling it to quit breaks that cycle.
   if (bridge_) {
     caf::anon_send_exit(bridge_, caf::exit_reason::user_shutdown);

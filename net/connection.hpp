@@ -2,13 +2,18 @@
 // One client socket. All socket work runs on the socket's strand, so a connection needs no locks:
 // deliver() and close() may be called from any thread (the bridge actor) and just post.
 // Reading: 4-byte big-endian size, then the frame, which goes to the bridge actor as a
-// std::vector<char> (header + body, without the size). Writing: responses are queued and every
+// request_frame (header + body, without the size; read into uninitialised memory and moved). Writing: responses are queued and every
 // async_write takes all queued frames at once (gather write), so pipelined clients cost one
 // syscall per batch rather than per response.
-// Back-pressure: at most max_requests_in_flight requests per connection are read but not yet
-// answered; beyond that the connection stops reading until answers go out, so one pipelining
-// client cannot fill the bridge's mailbox without bound.
+// Back-pressure, two limits; reading stops until answers go out when either is reached:
+// - queued.max.requests: requests per connection read but not yet answered, so one pipelining
+//   client cannot fill the bridge's mailbox without bound;
+// - queued.max.request.bytes: a broker-wide budget (request_budget) of bytes of unanswered
+//   requests, taken after the size prefix and before the frame is allocated, so ~1 MB produce
+//   frames cannot pin hundreds of MB per connection. Answers arrive in request order (reorder
+//   buffer), so each answer releases the oldest request's bytes.
 #include "net/frame_sink.hpp"
+#include "net/request_budget.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <caf/actor.hpp>
@@ -22,14 +27,12 @@
 
 namespace cafka::net {
 
-// Kafka's own broker queues at most queued.max.requests=500 requests; librdkafka pipelines far
-// more on a busy connection, so this only caps runaway clients.
-constexpr size_t max_requests_in_flight = 512;
-
 class connection final : public frame_sink, public std::enable_shared_from_this<connection> {
 public:
   // `socket` must use a strand as its executor (the server accepts onto a fresh strand).
-  connection(boost::asio::ip::tcp::socket socket, int32_t max_request_bytes);
+  // `max_queued_requests` >= 1; `budget` is shared by all connections of a server.
+  connection(boost::asio::ip::tcp::socket socket, int32_t max_request_bytes,
+             size_t max_queued_requests, std::shared_ptr<request_budget> budget);
   ~connection() override;
 
   // Starts reading; frames go to `bridge`. The bridge is told to quit when the socket closes.
@@ -42,23 +45,28 @@ public:
 
 private:
   void read_size();
+  void admit(uint32_t size);
   void read_frame(uint32_t size);
   void write_queued();
   void answered(size_t requests);
+  void release_all();
   // `warn`: protocol violations found here are logged once at WARN; peer hang-ups and closes
   // requested by the bridge (which logs its own reason) at DEBUG.
   void do_close(const std::string& reason, bool warn);
 
   boost::asio::ip::tcp::socket socket_;
   const int32_t max_request_bytes_;
+  const size_t max_queued_requests_;
+  const std::shared_ptr<request_budget> budget_;
   std::string peer_;
   caf::actor bridge_;
   std::array<unsigned char, 4> size_buf_{};
-  std::vector<char> frame_;
+  request_frame frame_;
+  uint64_t reading_bytes_ = 0;                // budget taken for the frame being read
+  std::deque<uint32_t> held_;                 // budget bytes of each unanswered request, in order
   std::deque<std::vector<char>> queued_;      // waiting for the next write
   std::vector<std::vector<char>> writing_;    // owned by the running async_write
-  size_t outstanding_ = 0;                    // requests read and not yet answered
-  bool read_paused_ = false;                  // stopped reading at max_requests_in_flight
+  bool read_paused_ = false;                  // stopped reading at max_queued_requests_
   bool closed_ = false;
 };
 

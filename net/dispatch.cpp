@@ -21,8 +21,8 @@ std::string describe(const protocol::request_header& h) {
 // ApiVersions at a version we do not know: its header layout may be unknown too, but the first
 // 8 bytes (api_key, api_version, correlation_id) are the same in every header version, and they
 // are all the v0 error reply needs.
-protocol::request_header minimal_header(const std::vector<char>& frame) {
-  protocol::reader r{frame.data(), frame.size()};
+protocol::request_header minimal_header(const char* data, size_t size) {
+  protocol::reader r{data, size};
   protocol::request_header h;
   h.api_key = r.read_int16();
   h.api_version = r.read_int16();
@@ -33,11 +33,12 @@ protocol::request_header minimal_header(const std::vector<char>& frame) {
 } // namespace
 
 dispatch_result dispatch_frame(caf::event_based_actor* self, const node_actor& node,
-                               const broker_config& config, const std::vector<char>& frame,
-                               request_context::completion done, const std::string& peer) {
-  if (frame.size() < 8)
-    return fail("request of " + std::to_string(frame.size()) + " bytes is shorter than a header");
-  auto peek = minimal_header(frame);
+                               const broker_config& config, const char* data, size_t size,
+                               request_context::completion done, const std::string& peer,
+                               route_cache* routes) {
+  if (size < 8)
+    return fail("request of " + std::to_string(size) + " bytes is shorter than a header");
+  auto peek = minimal_header(data, size);
   if (peek.api_key == api_versions_handler::request_type::api_key
       && (peek.api_version < api_versions_handler::min_version
           || peek.api_version > api_versions_handler::max_version)) {
@@ -60,7 +61,7 @@ dispatch_result dispatch_frame(caf::event_based_actor* self, const node_actor& n
     typename handler::request_type request;
     protocol::request_header header;
     try {
-      protocol::reader r{frame.data(), frame.size()};
+      protocol::reader r{data, size};
       header = protocol::decode_request_header(r);
       request.decode(r, header.api_version);
     } catch (const std::exception& e) {
@@ -69,6 +70,7 @@ dispatch_result dispatch_frame(caf::event_based_actor* self, const node_actor& n
     }
     auto ctx = std::make_shared<request_context>(self, node, config, std::move(header),
                                                  std::move(done), peer);
+    ctx->routes = routes;
     try {
       handler::handle(ctx, std::move(request));
     } catch (const std::exception& e) {

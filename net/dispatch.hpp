@@ -38,8 +38,17 @@ struct dispatch_result {
 // request cannot be served and the connection must close; `done` is then never called, except
 // for ApiVersions at an unsupported version, which is answered (v0 body, UNSUPPORTED_VERSION)
 // and keeps the connection open, as clients expect.
+// `routes`: the connection's route cache, handed to handlers through the context (may be null).
 dispatch_result dispatch_frame(caf::event_based_actor* self, const node_actor& node,
-                               const broker_config& config, const std::vector<char>& frame,
-                               request_context::completion done, const std::string& peer = {});
+                               const broker_config& config, const char* data, size_t size,
+                               request_context::completion done, const std::string& peer = {},
+                               route_cache* routes = nullptr);
+
+inline dispatch_result dispatch_frame(caf::event_based_actor* self, const node_actor& node,
+                                      const broker_config& config, const std::vector<char>& frame,
+                                      request_context::completion done,
+                                      const std::string& peer = {}) {
+  return dispatch_frame(self, node, config, frame.data(), frame.size(), std::move(done), peer);
+}
 
 } // namespace cafka::net

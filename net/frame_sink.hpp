@@ -2,10 +2,39 @@
 // What a bridge actor needs from its connection: a place to put finished response frames and a
 // way to hang up. net/connection implements it over an Asio socket; tests use an in-memory fake.
 #include <memory>
+#include <new>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace cafka::net {
+
+// An allocator whose value-less construct() leaves the element uninitialised, so
+// vector::resize(n) allocates without zero-filling: the connection reads request frames of up to
+// ~1 MB straight into the new bytes (zero-filling them first cost 3-7% of the broker's samples).
+template <class T>
+struct default_init_allocator : std::allocator<T> {
+  using value_type = T;
+  template <class U>
+  struct rebind {
+    using other = default_init_allocator<U>;
+  };
+  default_init_allocator() = default;
+  template <class U>
+  default_init_allocator(const default_init_allocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// One request frame as the connection hands it to the bridge: header + body, no size prefix.
+using request_frame = std::vector<char, default_init_allocator<char>>;
 
 class frame_sink {
 public:

@@ -18,6 +18,8 @@
 
 namespace cafka::net {
 
+class route_cache;
+
 class request_context {
 public:
   using completion = std::function<void(std::vector<char> response_frame, bool has_response)>;
@@ -32,6 +34,9 @@ public:
   const broker_config& config;
   const protocol::request_header header;
   const std::string peer;               // the client's "address:port"; empty when unknown
+  // The connection's cache of topic routes (net/handlers/routes.hpp), owned by the bridge; null
+  // when the handler runs outside a bridge (tests): then every lookup asks the node.
+  route_cache* routes = nullptr;
 
   int16_t version() const noexcept { return header.api_version; }
 

@@ -3,6 +3,7 @@
 #include "actors/logging.hpp"
 #include "net/bridge.hpp"
 #include "net/connection.hpp"
+#include "net/request_budget.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -41,7 +42,8 @@ tcp::endpoint resolve(asio::io_context& ioc, const listener& l) {
 } // namespace
 
 server::server(caf::actor_system& sys, node_actor node, const broker_config& config)
-  : sys_(sys), node_(std::move(node)), config_(config) {}
+  : sys_(sys), node_(std::move(node)), config_(config),
+    budget_(std::make_shared<request_budget>(config.queued_max_request_bytes)) {}
 
 server::~server() {
   stop();
@@ -107,7 +109,9 @@ void server::accept(size_t index) {
 void server::on_accepted(tcp::socket socket) {
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  auto conn = std::make_shared<connection>(std::move(socket), config_.socket_request_max_bytes);
+  auto conn = std::make_shared<connection>(std::move(socket), config_.socket_request_max_bytes,
+                                           static_cast<size_t>(config_.queued_max_requests),
+                                           budget_);
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (stopping_) {

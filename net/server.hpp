@@ -22,6 +22,7 @@
 namespace cafka::net {
 
 class connection;
+class request_budget;
 
 class server {
 public:
@@ -53,6 +54,8 @@ private:
   caf::actor_system& sys_;
   node_actor node_;
   const broker_config& config_;
+  // queued.max.request.bytes, shared by every connection; connections keep it alive.
+  std::shared_ptr<request_budget> budget_;
   // Declared before everything holding sockets or handlers, so it is destroyed last.
   boost::asio::io_context ioc_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;

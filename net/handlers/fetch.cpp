@@ -78,6 +78,7 @@ void set_error(partition_response_t& p, errc ec) {
 bool store(fetch_state& st, const slot& s, fetch_reply& r) {
   auto& p = st.out(s);
   if (r.ec != errc::none) {
+    forget_route(st.ctx, st.resp.responses[s.topic].topic, r.ec);
     set_error(p, r.ec);
     st.failed = true;
     return true;
@@ -162,7 +163,9 @@ void ask(const state_ptr& st, int32_t wait_ms, Want want, OnReply on_reply, OnDo
             return;
           auto& s = st->slots[i];
           s.answered = true;
-          set_error(st->out(s), from_caf_error(err));
+          auto ec = from_caf_error(err);
+          forget_route(st->ctx, st->resp.responses[s.topic].topic, ec);
+          set_error(st->out(s), ec);
           st->failed = true;
           if (on_reply(st, true))
             return;
@@ -232,6 +235,7 @@ void start(const context_ptr& ctx, const request_t& req, const route_map& routes
       errc ec = errc::none;
       const auto* replica = find_replica(routes, topic.topic, part.partition, ec);
       if (replica == nullptr) {
+        forget_route(ctx, topic.topic, ec);
         set_error(p, ec);
         st->failed = true;
       } else {
@@ -255,12 +259,12 @@ void start(const context_ptr& ctx, const request_t& req, const route_map& routes
 } // namespace
 
 void fetch_handler::handle(const context_ptr& ctx, request_type&& req) {
-  std::vector<std::string> names;
-  names.reserve(req.topics.size());
+  route_wants wants;
   for (const auto& topic : req.topics)
-    names.push_back(topic.topic);
+    for (const auto& part : topic.partitions)
+      want(wants, topic.topic, part.partition);
   auto shared_req = std::make_shared<request_type>(std::move(req));
-  lookup_routes(ctx, names, [ctx, shared_req](route_map_ptr routes) {
+  lookup_routes(ctx, wants, [ctx, shared_req](route_map_ptr routes) {
     start(ctx, *shared_req, *routes);
   });
 }

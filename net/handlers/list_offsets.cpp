@@ -41,17 +41,23 @@ void dispatch(const context_ptr& ctx, const request_t& req, const route_map& rou
       const auto* replica = find_replica(routes, topic.name, part.partition_index, ec);
       set_result(p, ec, -1, -1);
       t.partitions.push_back(std::move(p));
-      if (replica == nullptr)
+      if (replica == nullptr) {
+        forget_route(ctx, topic.name, ec);
         continue;
+      }
       gather->expect();
       ctx->self->request(*replica, node_timeout, list_offsets_atom::value, part.timestamp)
         .then(
-          [resp, gather, ti, pi](offset_reply& r) {
+          [ctx, resp, gather, ti, pi](offset_reply& r) {
+            if (r.ec != errc::none)
+              forget_route(ctx, resp->topics[ti].name, r.ec);
             set_result(resp->topics[ti].partitions[pi], r.ec, r.offset, r.timestamp);
             gather->arrive();
           },
-          [resp, gather, ti, pi](caf::error& err) {
-            set_result(resp->topics[ti].partitions[pi], from_caf_error(err), -1, -1);
+          [ctx, resp, gather, ti, pi](caf::error& err) {
+            auto ec = from_caf_error(err);
+            forget_route(ctx, resp->topics[ti].name, ec);
+            set_result(resp->topics[ti].partitions[pi], ec, -1, -1);
             gather->arrive();
           });
     }
@@ -63,12 +69,12 @@ void dispatch(const context_ptr& ctx, const request_t& req, const route_map& rou
 } // namespace
 
 void list_offsets_handler::handle(const context_ptr& ctx, request_type&& req) {
-  std::vector<std::string> names;
-  names.reserve(req.topics.size());
+  route_wants wants;
   for (const auto& topic : req.topics)
-    names.push_back(topic.name);
+    for (const auto& part : topic.partitions)
+      want(wants, topic.name, part.partition_index);
   auto shared_req = std::make_shared<request_type>(std::move(req));
-  lookup_routes(ctx, names, [ctx, shared_req](route_map_ptr routes) {
+  lookup_routes(ctx, wants, [ctx, shared_req](route_map_ptr routes) {
     dispatch(ctx, *shared_req, *routes);
   });
 }

@@ -74,6 +74,8 @@ void dispatch(const context_ptr& ctx, produce_handler::request_type& req,
       errc ec = errc::none;
       // Unknown topics first, like Kafka (it checks the metadata cache before the records).
       const auto* replica = find_replica(routes, topic.name, part.index, ec);
+      if (ec != errc::none)
+        forget_route(ctx, topic.name, ec);
       if (ec == errc::none)
         ec = check_records(part.records);
       if (ec != errc::none) {
@@ -90,9 +92,10 @@ void dispatch(const context_ptr& ctx, produce_handler::request_type& req,
       gather->expect();
       ctx->self->request(*replica, timeout, produce_atom::value, std::move(args))
         .then(
-          [resp, gather, ti, pi](produce_reply& r) {
+          [ctx, resp, gather, ti, pi](produce_reply& r) {
             auto& p = resp->responses[ti].partition_responses[pi];
             if (r.ec != errc::none) {
+              forget_route(ctx, resp->responses[ti].name, r.ec);
               p = failed_partition(p.index, to_kafka_error(r.ec));
             } else {
               p.error_code = kafka_error::none;
@@ -102,9 +105,11 @@ void dispatch(const context_ptr& ctx, produce_handler::request_type& req,
             }
             gather->arrive();
           },
-          [resp, gather, ti, pi](caf::error& err) {
+          [ctx, resp, gather, ti, pi](caf::error& err) {
             auto& p = resp->responses[ti].partition_responses[pi];
-            p = failed_partition(p.index, to_kafka_error(from_caf_error(err)));
+            auto ec = from_caf_error(err);
+            forget_route(ctx, resp->responses[ti].name, ec);
+            p = failed_partition(p.index, to_kafka_error(ec));
             gather->arrive();
           });
     }
@@ -130,13 +135,13 @@ void produce_handler::handle(const context_ptr& ctx, request_type&& req) {
   }
   if (req.acks != 0 && req.acks != 1 && req.acks != -1)
     return ctx->respond(skeleton(req, kafka_error::invalid_required_acks));
-  std::vector<std::string> names;
-  names.reserve(req.topic_data.size());
+  route_wants wants;
   for (const auto& topic : req.topic_data)
-    names.push_back(topic.name);
+    for (const auto& part : topic.partition_data)
+      want(wants, topic.name, part.index);
   // The request moves into the callback: its record bytes travel on to the replicas uncopied.
   auto shared_req = std::make_shared<request_type>(std::move(req));
-  lookup_routes(ctx, names, [ctx, shared_req](route_map_ptr routes) {
+  lookup_routes(ctx, wants, [ctx, shared_req](route_map_ptr routes) {
     dispatch(ctx, *shared_req, *routes);
   });
 }
