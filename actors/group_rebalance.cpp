@@ -9,17 +9,6 @@
 
 namespace cafka {
 
-namespace {
-
-join_group_reply join_error(errc ec, std::string member_id) {
-  join_group_reply r;
-  r.ec = ec;
-  r.member_id = std::move(member_id);
-  return r;
-}
-
-} // namespace
-
 // ---- rebalance --------------------------------------------------------------------------------
 
 void group_state::remove_member(const std::string& member_id, group_effects& fx) {

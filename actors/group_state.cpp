@@ -8,14 +8,14 @@
 
 namespace cafka {
 
-namespace {
-
 join_group_reply join_error(errc ec, std::string member_id) {
   join_group_reply r;
   r.ec = ec;
   r.member_id = std::move(member_id);
   return r;
 }
+
+namespace {
 
 join_outcome answer(join_group_reply r) {
   join_outcome out;

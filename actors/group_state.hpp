@@ -100,6 +100,9 @@ using sync_outcome = request_outcome<sync_group_reply>;
 // Maps a failed append of group records to what Kafka tells clients (GroupMetadataManager).
 errc coordinator_store_error(errc ec);
 
+// A JoinGroup answer carrying only an error (and the member id the client should use, if any).
+join_group_reply join_error(errc ec, std::string member_id);
+
 class group_state {
 public:
   // Makes a fresh member id from a prefix (client id or group instance id): "<prefix>-<uuid>".
