@@ -5,7 +5,7 @@ Usage: python3 net/protocol/generator.py SCHEMA_DIR [OUT_DIR]
 
 Writes OUT_DIR (default: net/protocol/generated) <snake_name>.hpp/.cpp per message,
 net/protocol/messages.hpp, net/protocol/api_key.hpp and
-tests/unit/protocol/roundtrip_generated_test.cpp. Python 3 standard library only.
+tests/unit/protocol/generated/ (one round-trip test per API). Python 3 standard library only.
 Conventions: see net/protocol/README.md.
 """
 
@@ -736,54 +736,88 @@ def fill_body(m, s):
     return out
 
 
-def roundtrip_test(msgs):
-    out = [BANNER.replace("schemas", "schemas (round-trip test)"),
-           "// For every message and version: fill every field present with non-default values",
-           "// (nullable fields once null, once set), encode, decode, compare, re-encode, compare",
-           "// bytes; a truncated encoding must throw decode_error.", "",
-           "#include <catch2/catch.hpp>", "", '#include "net/protocol/messages.hpp"', "",
-           "using namespace cafka::protocol;", "", "namespace {", ""]
-    for m in msgs:
+ROUNDTRIP_HEADER = BANNER.replace("schemas", "schemas (round-trip test)") + """\
+// Shared by the generated per-API round-trip tests: fill every field present with non-default
+// values (nullable fields once null, once set), encode, decode, compare, re-encode, compare
+// bytes; a truncated encoding must throw decode_error.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include "net/protocol/wire.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace cafka::protocol::test {
+
+template <class T, class Fill>
+void check_roundtrip(Fill fill, int16_t version, bool nulls) {
+  INFO("version " << version << (nulls ? " with nulls" : ""));
+  T original;
+  fill(original, version, nulls);
+  std::vector<char> bytes;
+  writer w(bytes);
+  original.encode(w, version);
+  T decoded;
+  reader r(bytes.data(), bytes.size());
+  decoded.decode(r, version);
+  CHECK(r.remaining() == 0);
+  CHECK(decoded == original);
+  std::vector<char> again;
+  writer w2(again);
+  decoded.encode(w2, version);
+  CHECK(again == bytes);
+  if (!bytes.empty()) {
+    reader truncated(bytes.data(), bytes.size() - 1);
+    T partial;
+    CHECK_THROWS_AS(partial.decode(truncated, version), decode_error);
+  }
+}
+
+template <class T, class Fill>
+void check_all_versions(Fill fill) {
+  for (int16_t v = T::min_version; v <= T::max_version; ++v) {
+    check_roundtrip<T>(fill, v, false);
+    check_roundtrip<T>(fill, v, true);
+  }
+}
+
+} // namespace cafka::protocol::test
+"""
+
+
+def roundtrip_test(group):
+    """One test file for the messages of one API (request and response) or one data schema."""
+    out = [BANNER.replace("schemas", "schemas (round-trip test)").rstrip("\n"), "",
+           '#include "tests/unit/protocol/generated/roundtrip.hpp"', ""]
+    out += [f'#include "net/protocol/generated/{m.cname}.hpp"' for m in group]
+    out += ["", "using namespace cafka::protocol;", "", "namespace {", ""]
+    for m in group:
         for s in m.order + [m.root]:
             qual = m.cname if s is m.root else f"{m.cname}::{s.cname}"
             out += function(f"void fill({qual}& x, int16_t version, bool nulls)",
                              fill_body(m, s))
-    out += ["template <class T>",
-            "void check_roundtrip(int16_t version, bool nulls) {",
-            "  INFO(\"version \" << version << (nulls ? \" with nulls\" : \"\"));",
-            "  T original;",
-            "  fill(original, version, nulls);",
-            "  std::vector<char> bytes;",
-            "  writer w(bytes);",
-            "  original.encode(w, version);",
-            "  T decoded;",
-            "  reader r(bytes.data(), bytes.size());",
-            "  decoded.decode(r, version);",
-            "  CHECK(r.remaining() == 0);",
-            "  CHECK(decoded == original);",
-            "  std::vector<char> again;",
-            "  writer w2(again);",
-            "  decoded.encode(w2, version);",
-            "  CHECK(again == bytes);",
-            "  if (!bytes.empty()) {",
-            "    reader truncated(bytes.data(), bytes.size() - 1);",
-            "    T partial;",
-            "    CHECK_THROWS_AS(partial.decode(truncated, version), decode_error);",
-            "  }",
-            "}", "",
-            "template <class T>",
-            "void check_all_versions() {",
-            "  for (int16_t v = T::min_version; v <= T::max_version; ++v) {",
-            "    check_roundtrip<T>(v, false);",
-            "    check_roundtrip<T>(v, true);",
-            "  }",
-            "}", "", "} // namespace", ""]
-    for m in msgs:
+    out += ["} // namespace", ""]
+    for m in group:
         out.append(f'TEST_CASE("{m.cname} round-trips in every version", "[protocol][generated]") {{')
-        out.append(f"  check_all_versions<{m.cname}>();")
+        out.append(f"  test::check_all_versions<{m.cname}>(")
+        out.append(f"    [](auto& x, int16_t version, bool nulls) {{ fill(x, version, nulls); }});")
         out.append("}")
         out.append("")
     return "\n".join(out)
+
+
+def write_roundtrip_tests(groups):
+    test_dir = os.path.join(REPO, "tests", "unit", "protocol", "generated")
+    expected = {"roundtrip.hpp"}
+    write(os.path.join(test_dir, "roundtrip.hpp"), ROUNDTRIP_HEADER)
+    for name, group in groups:
+        file = f"{name}_roundtrip_test.cpp"
+        write(os.path.join(test_dir, file), roundtrip_test(group))
+        expected.add(file)
+    for stale in set(os.listdir(test_dir)) - expected:
+        os.remove(os.path.join(test_dir, stale))
 
 
 # -- main -------------------------------------------------------------------------------------------
@@ -804,14 +838,16 @@ def main(argv):
         raise SystemExit(__doc__)
     schema_dir = argv[1]
     out_dir = argv[2] if len(argv) > 2 else os.path.join(HERE, "generated")
-    msgs, apis = [], []
+    msgs, apis, groups = [], [], []
     for name, lo, hi in APIS:
-        for kind in ("Request", "Response"):
-            spec = load_schema(schema_dir, name + kind)
-            msgs.append(Message(spec, lo, hi))
-        apis.append((name, msgs[-1].api_key, msgs[-1].flexible_from))
+        pair = [Message(load_schema(schema_dir, name + kind), lo, hi)
+                for kind in ("Request", "Response")]
+        msgs += pair
+        groups.append((snake(name), pair))
+        apis.append((name, pair[-1].api_key, pair[-1].flexible_from))
     for name in DATA:
         msgs.append(Message(load_schema(schema_dir, name), None, None))
+        groups.append((msgs[-1].cname, [msgs[-1]]))
     expected = set()
     for m in msgs:
         write(os.path.join(out_dir, m.cname + ".hpp"), header(m))
@@ -821,8 +857,7 @@ def main(argv):
         os.remove(os.path.join(out_dir, stale))
     write(os.path.join(HERE, "api_key.hpp"), api_key_header(apis))
     write(os.path.join(HERE, "messages.hpp"), messages_header(msgs))
-    write(os.path.join(REPO, "tests", "unit", "protocol", "roundtrip_generated_test.cpp"),
-          roundtrip_test(msgs))
+    write_roundtrip_tests(groups)
 
 
 if __name__ == "__main__":
