@@ -25,7 +25,10 @@ using log_actor = caf::typed_actor<
   caf::replies_to<delete_atom>::with<errc>,
   // DeleteRecords: raise the log start offset to the given offset (<= log end, checked by the
   // replica against the HW) and delete segments below it; offset = the new log start offset.
-  caf::replies_to<delete_records_atom, int64_t>::with<offset_reply>>;
+  caf::replies_to<delete_records_atom, int64_t>::with<offset_reply>,
+  // Apply new topic-level settings (AlterConfigs): segment, timestamp, flush, retention and
+  // cleanup settings take effect from the next append, roll, flush, retention check or clean.
+  caf::replies_to<configure_atom, log_settings>::with<errc>>;
 
 // A partition replica: serves one partition as leader (this node) or follower. Carries its role
 // and leader epoch; the high watermark lives here, not in storage.

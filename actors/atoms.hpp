@@ -32,6 +32,7 @@ using describe_group_atom = caf::atom_constant<caf::atom("descgroup")>;
 using delete_group_atom = caf::atom_constant<caf::atom("delgroup")>;
 using list_groups_atom = caf::atom_constant<caf::atom("listgroups")>;
 using store_atom = caf::atom_constant<caf::atom("store")>;
+using configure_atom = caf::atom_constant<caf::atom("configure")>;
 using delete_records_atom = caf::atom_constant<caf::atom("delrecords")>;
 // Internal timers and notifications.
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;

@@ -151,6 +151,15 @@ log_impl_actor::behavior_type retaining_log_actor_impl(self_ptr self,
       schedule_purge(self, now);
       return {to_errc(ec), lg->log_start_offset(), -1};
     },
+    [self](configure_atom, const log_settings& settings) -> errc {
+      auto& lg = self->state.log;
+      if (!lg)
+        return errc::unknown_topic_or_partition;
+      lg->reconfigure(settings.log);
+      self->state.retention.policy = settings.retention;
+      CAFKA_INFO(component, self->state.label << ": topic settings changed");
+      return errc::none;
+    },
     [self](retention_atom) {
       auto& lg = self->state.log;
       if (!lg)

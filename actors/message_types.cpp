@@ -8,6 +8,7 @@ void add_message_types(caf::actor_system_config& cfg) {
     .add_message_type<append_reply>("cafka::append_reply")
     .add_message_type<read_reply>("cafka::read_reply")
     .add_message_type<offset_reply>("cafka::offset_reply")
+    .add_message_type<log_settings>("cafka::log_settings")
     .add_message_type<produce_args>("cafka::produce_args")
     .add_message_type<produce_reply>("cafka::produce_reply")
     .add_message_type<fetch_args>("cafka::fetch_args")

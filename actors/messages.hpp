@@ -1,6 +1,8 @@
 #pragma once
 // Payloads of the messages in actors/actors.hpp. Each has inspect() so it can cross nodes.
 #include "storage/errc.hpp"
+#include "storage/log.hpp"
+#include "storage/retention.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/meta/type_name.hpp>
@@ -34,6 +36,13 @@ struct offset_reply {
   errc ec = errc::none;
   int64_t offset = -1;
   int64_t timestamp = -1;
+};
+
+// A partition log's topic-level settings, resolved from the broker defaults and the topic's
+// overrides (actors/topic_config.hpp); `log.dir` and the index sizes are not changed by it.
+struct log_settings {
+  storage::log_config log;
+  storage::retention_policy retention;
 };
 
 // ---- partition replica ----------------------------------------------------------------------
@@ -146,6 +155,22 @@ struct topic_result {
 CAFKA_INSPECT_FIELDS(append_reply, x.ec, x.base_offset, x.last_offset, x.log_start_offset)
 CAFKA_INSPECT_FIELDS(read_reply, x.ec, x.records, x.log_start_offset, x.log_end_offset)
 CAFKA_INSPECT_FIELDS(offset_reply, x.ec, x.offset, x.timestamp)
+CAFKA_INSPECT_FIELDS(log_settings, x.log, x.retention)
+
+} // namespace cafka
+
+namespace cafka::storage { // inspect() must be found by ADL
+
+CAFKA_INSPECT_FIELDS(cleanup_config, x.delete_enabled, x.compact, x.min_cleanable_dirty_ratio,
+                     x.delete_retention_ms, x.min_compaction_lag_ms)
+// dir and the index sizes stay local (each node has its own log.dirs).
+CAFKA_INSPECT_FIELDS(log_config, x.segment_bytes, x.max_message_bytes, x.segment_ms, x.timestamp,
+                     x.flush_messages, x.flush_ms, x.cleanup)
+CAFKA_INSPECT_FIELDS(retention_policy, x.retention_ms, x.retention_bytes, x.delete_delay_ms)
+
+} // namespace cafka::storage
+
+namespace cafka {
 CAFKA_INSPECT_FIELDS(produce_args, x.batch, x.acks, x.timeout_ms)
 CAFKA_INSPECT_FIELDS(produce_reply, x.ec, x.base_offset, x.log_append_time, x.log_start_offset)
 CAFKA_INSPECT_FIELDS(fetch_args, x.offset, x.max_bytes, x.max_wait_ms, x.current_leader_epoch)

@@ -43,6 +43,23 @@ struct broker_config {
   int64_t log_retention_bytes = -1;                      // log.retention.bytes (per partition)
   int64_t log_retention_check_interval_ms = 300000;      // log.retention.check.interval.ms
   int64_t log_segment_delete_delay_ms = 60000;           // log.segment.delete.delay.ms
+  // Segment rolling by age (topic override: segment.ms). Unset ms falls back to hours.
+  std::optional<int64_t> log_roll_ms;                    // log.roll.ms (wins)
+  int32_t log_roll_hours = 168;                          // log.roll.hours
+  // Timestamps (topic override: message.timestamp.type).
+  std::string log_message_timestamp_type = "CreateTime"; // CreateTime | LogAppendTime
+  // Flush policy (topic overrides: flush.messages, flush.ms). Defaults leave it to the OS.
+  int64_t log_flush_interval_messages = 9223372036854775807; // log.flush.interval.messages
+  std::optional<int64_t> log_flush_interval_ms;          // log.flush.interval.ms (unset: never)
+  // Cleanup and compaction (topic overrides: cleanup.policy, min.cleanable.dirty.ratio,
+  // delete.retention.ms, min.compaction.lag.ms).
+  std::string log_cleanup_policy = "delete";             // delete | compact | compact,delete
+  bool log_cleaner_enable = true;                        // log.cleaner.enable
+  int64_t log_cleaner_backoff_ms = 15000;                // log.cleaner.backoff.ms
+  double log_cleaner_min_cleanable_ratio = 0.5;          // log.cleaner.min.cleanable.ratio
+  int64_t log_cleaner_delete_retention_ms = 86400000;    // log.cleaner.delete.retention.ms
+  int64_t log_cleaner_min_compaction_lag_ms = 0;         // log.cleaner.min.compaction.lag.ms
+  int64_t log_cleaner_dedupe_buffer_size = 134217728;    // log.cleaner.dedupe.buffer.size
   // Consumer groups and __consumer_offsets.
   int32_t offsets_topic_num_partitions = 50;             // offsets.topic.num.partitions
   int16_t offsets_topic_replication_factor = 1;          // offsets.topic.replication.factor
@@ -64,6 +81,11 @@ struct broker_config {
                 : log_retention_minutes ? int64_t{*log_retention_minutes} * 60000
                                         : int64_t{log_retention_hours} * 3600000;
     return v < 0 ? -1 : v;
+  }
+
+  // Effective segment age limit in ms: log.roll.ms, else log.roll.hours.
+  int64_t roll_ms() const {
+    return log_roll_ms ? *log_roll_ms : int64_t{log_roll_hours} * 3600000;
   }
 
   // The listeners clients are told about (advertised.listeners, else listeners).

@@ -4,7 +4,9 @@
 
 #include "config/values.hpp"
 
+#include <algorithm>
 #include <limits>
+#include <sstream>
 
 namespace cafka {
 
@@ -87,6 +89,44 @@ option_def opt_int_opt(std::string name, std::optional<Int> broker_config::*fiel
           }};
 }
 
+option_def double_opt(std::string name, double broker_config::*field, std::string def, double lo,
+                      double hi, std::string doc) {
+  return {std::move(name), "double", std::move(def), values::double_range(lo, hi), std::move(doc),
+          "",
+          [=](broker_config& c, const std::string& v) {
+            c.*field = values::parse_double(v, lo, hi);
+          },
+          [=](const broker_config& c) {
+            std::ostringstream out;
+            out << c.*field;
+            return out.str();
+          }};
+}
+
+// A string option with a fixed set of values.
+option_def choice_opt(std::string name, std::string broker_config::*field, std::string def,
+                      std::vector<std::string> choices, std::string doc) {
+  auto valid = "one of " + values::join(choices);
+  return {std::move(name), "string", std::move(def), valid, std::move(doc), "",
+          [=](broker_config& c, const std::string& v) {
+            if (std::find(choices.begin(), choices.end(), v) == choices.end())
+              throw bad_value{valid};
+            c.*field = v;
+          },
+          [=](const broker_config& c) { return c.*field; }};
+}
+
+option_def cleanup_policy_opt() {
+  return {"log.cleanup.policy", "list", "delete", "a comma list of delete and/or compact",
+          "What happens to old segments: `delete` (retention), `compact` (keep the latest "
+          "record per key) or both. Topic override: `cleanup.policy`.",
+          "",
+          [](broker_config& c, const std::string& v) {
+            c.log_cleanup_policy = values::parse_cleanup_policy(v);
+          },
+          [](const broker_config& c) { return c.log_cleanup_policy; }};
+}
+
 option_def log_level_opt() {
   static const std::vector<std::string> levels{"trace", "debug", "info", "warn", "error"};
   return {"log.level", "string", "info", "one of trace, debug, info, warn, error",
@@ -167,6 +207,46 @@ std::vector<option_def> make_table() {
     int_opt("log.segment.delete.delay.ms", &c::log_segment_delete_delay_ms, "60000", 0, i64max,
             "How long a segment renamed to `.deleted` (by retention or DeleteRecords) stays on "
             "disk before its files are removed."),
+    opt_int_opt("log.roll.ms", &c::log_roll_ms, 1, i64max,
+                "Age (from its first record's timestamp) at which the active segment is rolled "
+                "even if not full. Wins over `log.roll.hours`; topic override: `segment.ms`."),
+    int_opt("log.roll.hours", &c::log_roll_hours, "168", 1, i32max,
+            "Segment age limit in hours, used when `log.roll.ms` is unset."),
+    choice_opt("log.message.timestamp.type", &c::log_message_timestamp_type, "CreateTime",
+               {"CreateTime", "LogAppendTime"},
+               "Whether record timestamps are the producer's (`CreateTime`) or the broker's "
+               "append time (`LogAppendTime`, which rewrites each batch's maxTimestamp). Topic "
+               "override: `message.timestamp.type`."),
+    int_opt("log.flush.interval.messages", &c::log_flush_interval_messages,
+            "9223372036854775807", 1, i64max,
+            "Records appended to a partition before its log is fdatasync'ed; appends wait for "
+            "that flush before they are acknowledged, and concurrent appends share one flush. "
+            "The default leaves flushing to the OS. Topic override: `flush.messages`."),
+    opt_int_opt("log.flush.interval.ms", &c::log_flush_interval_ms, 0, i64max,
+                "Longest time an appended record stays unflushed; unset leaves flushing to the "
+                "OS. Topic override: `flush.ms`."),
+    cleanup_policy_opt(),
+    bool_opt("log.cleaner.enable", &c::log_cleaner_enable, "true",
+             "Run the log cleaner for topics whose cleanup.policy includes `compact` (and "
+             "__consumer_offsets)."),
+    int_opt("log.cleaner.backoff.ms", &c::log_cleaner_backoff_ms, "15000", 0, i64max,
+            "How long the cleaner waits between checks of a partition that needed no cleaning."),
+    double_opt("log.cleaner.min.cleanable.ratio", &c::log_cleaner_min_cleanable_ratio, "0.5", 0,
+               1,
+               "Share of a compacted log not yet cleaned (the dirty part) that triggers a "
+               "clean. Topic override: `min.cleanable.dirty.ratio`."),
+    int_opt("log.cleaner.delete.retention.ms", &c::log_cleaner_delete_retention_ms, "86400000",
+            0, i64max,
+            "How long a tombstone (a record with a null value) survives cleaning, so slow "
+            "readers still see the delete. Topic override: `delete.retention.ms`."),
+    int_opt("log.cleaner.min.compaction.lag.ms", &c::log_cleaner_min_compaction_lag_ms, "0", 0,
+            i64max,
+            "Youngest a record may be and still be compacted away. Topic override: "
+            "`min.compaction.lag.ms`."),
+    int_opt("log.cleaner.dedupe.buffer.size", &c::log_cleaner_dedupe_buffer_size, "134217728",
+            1048576, i64max,
+            "Memory for the cleaner's key map in one pass; a larger dirty section is cleaned "
+            "over several passes."),
     int_opt("offsets.topic.num.partitions", &c::offsets_topic_num_partitions, "50", 1, 1000,
             "Partitions of the internal topic __consumer_offsets, created on the first "
             "FindCoordinator; each partition hosts the coordinators of the groups hashed to it. "

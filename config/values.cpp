@@ -1,6 +1,9 @@
 #include "config/values.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
 #include <cctype>
 #include <charconv>
 
@@ -33,6 +36,38 @@ int64_t parse_int(const std::string& text, int64_t lo, int64_t hi) {
   if (text.empty() || ec != std::errc{} || end != last || out < lo || out > hi)
     throw bad_value{int_range(lo, hi)};
   return out;
+}
+
+std::string double_range(double lo, double hi) {
+  std::ostringstream out;
+  out << "a number in [" << lo << ", " << hi << "]";
+  return out.str();
+}
+
+double parse_double(const std::string& text, double lo, double hi) {
+  auto range = double_range(lo, hi);
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text.front())))
+    throw bad_value{range};
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(v) || v < lo || v > hi)
+    throw bad_value{range};
+  return v;
+}
+
+std::string parse_cleanup_policy(const std::string& text) {
+  bool del = false, compact = false;
+  for (const auto& item : split_list(text)) {
+    if (item == "delete")
+      del = true;
+    else if (item == "compact")
+      compact = true;
+    else
+      throw bad_value{"a comma list of delete and/or compact"};
+  }
+  if (!del && !compact)
+    throw bad_value{"a comma list of delete and/or compact"};
+  return del && compact ? "compact,delete" : del ? "delete" : "compact";
 }
 
 bool parse_bool(const std::string& text) {

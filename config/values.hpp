@@ -14,6 +14,15 @@ int64_t parse_int(const std::string& text, int64_t lo, int64_t hi);
 // "an integer in [lo, hi]".
 std::string int_range(int64_t lo, int64_t hi);
 
+// Decimal number (strtod syntax, whole text, finite) in [lo, hi].
+double parse_double(const std::string& text, double lo, double hi);
+// "a number in [lo, hi]".
+std::string double_range(double lo, double hi);
+
+// cleanup.policy values: a comma list of "delete" and/or "compact", at least one, normalised to
+// "delete", "compact" or "compact,delete".
+std::string parse_cleanup_policy(const std::string& text);
+
 // "true" or "false", case-insensitive (as Kafka).
 bool parse_bool(const std::string& text);
 

@@ -2,6 +2,7 @@
 
 #include "storage/record_batch.hpp"
 #include "storage/recovery.hpp"
+#include "storage/log_impl.hpp"
 #include "storage/segment.hpp"
 #include "storage/start_offset_checkpoint.hpp"
 
@@ -53,63 +54,14 @@ std::vector<int64_t> list_segments(const fs::path& dir, std::vector<std::string>
   return bases;
 }
 
+} // namespace
+
 std::unique_ptr<segment> new_segment(const log_config& cfg, int64_t base, std::error_code& ec) {
   auto s = segment::open(cfg.dir, base, cfg, ec);
   if (s && !(ec = s->reset_indexes()))
     s->reset_tracking(0, base, -1, base);
   return ec ? nullptr : std::move(s);
 }
-
-} // namespace
-
-struct pending_delete {
-  std::vector<fs::path> files; // the renamed `.deleted` files
-  int64_t due_ms;
-};
-
-struct log::impl {
-  log_config cfg;
-  std::vector<std::unique_ptr<segment>> segments; // ordered by base offset, last is active
-  std::vector<std::string> notices;
-  int64_t start_offset = 0;                        // checkpointed DeleteRecords offset
-  std::vector<pending_delete> pending;             // oldest first
-  bool closed = false;
-
-  // Takes the first n segments out of the log and renames their files (retention.hpp).
-  std::error_code delete_front(size_t n, int64_t now_ms, int64_t delay_ms) {
-    n = std::min(n, segments.size() - 1); // never the active segment
-    for (size_t i = 0; i < n; ++i) {
-      auto& s = segments.front();
-      auto name = s->name();
-      s->close();
-      segments.erase(segments.begin());
-      std::error_code ec;
-      auto files = mark_segment_deleted(cfg.dir, name, ec);
-      pending.push_back({std::move(files), now_ms + std::max<int64_t>(delay_ms, 0)});
-      if (ec)
-        return ec;
-    }
-    return {};
-  }
-
-  std::error_code roll() {
-    if (auto ec = segments.back()->seal())
-      return ec;
-    std::error_code ec;
-    auto s = new_segment(cfg, segments.back()->next_offset(), ec);
-    if (ec)
-      return ec;
-    segments.push_back(std::move(s));
-    return sync_dir(cfg.dir); // make the new files' names durable
-  }
-
-  void release() noexcept {
-    for (auto& s : segments)
-      s->close();
-    segments.clear();
-    closed = true;
-  }
-};
 
 log::log(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
@@ -205,93 +157,6 @@ append_result log::append(char* batch, size_t size, int32_t leader_epoch) {
   return res;
 }
 
-read_result log::read(int64_t offset, size_t max_bytes) const {
-  read_result res;
-  auto& segs = impl_->segments;
-  if (impl_->closed) {
-    res.ec = errc::storage_error;
-    return res;
-  }
-  if (offset < log_start_offset() || offset > log_end_offset()) {
-    res.ec = errc::offset_out_of_range;
-    return res;
-  }
-  // The last segment whose base <= offset; later ones when it has nothing that far (gaps).
-  auto it = std::upper_bound(segs.begin(), segs.end(), offset,
-                             [](int64_t o, const auto& s) { return o < s->base_offset(); });
-  for (--it; it != segs.end() && res.records.empty(); ++it)
-    if ((res.ec = (*it)->read(offset, max_bytes, res.records)))
-      break;
-  return res;
-}
-
-timestamp_lookup log::offset_for_timestamp(int64_t timestamp) const {
-  for (auto& s : impl_->segments)
-    if (auto found = s->offset_for_timestamp(timestamp); found.offset >= 0) {
-      // Records below the start offset are gone even if their batch is still on disk.
-      found.offset = std::max(found.offset, log_start_offset());
-      return found;
-    }
-  return {};
-}
-
-std::error_code log::advance_start_offset(int64_t offset, int64_t now_ms,
-                                          int64_t delete_delay_ms) {
-  auto& st = *impl_;
-  if (st.closed)
-    return errc::storage_error;
-  if (offset < 0 || offset > log_end_offset())
-    return errc::offset_out_of_range;
-  if (offset <= log_start_offset())
-    return {}; // never moves back
-  // Persist first: once the checkpoint is durable, the records below are gone for readers.
-  if (auto ec = write_start_offset(st.cfg.dir, offset))
-    return ec;
-  st.start_offset = offset;
-  retention_policy none;
-  none.delete_delay_ms = delete_delay_ms;
-  std::error_code ec;
-  apply_retention(none, now_ms, ec);
-  return ec;
-}
-
-size_t log::apply_retention(const retention_policy& p, int64_t now_ms, std::error_code& ec) {
-  ec.clear();
-  auto& st = *impl_;
-  if (st.closed)
-    return 0;
-  std::vector<segment_summary> sums;
-  for (auto& s : st.segments)
-    sums.push_back({s->base_offset(), s->next_offset(), s->size(), s->max_timestamp()});
-  auto n = segments_to_delete(sums, p, now_ms, log_start_offset());
-  if (n == 0)
-    return 0;
-  if ((ec = st.delete_front(n, now_ms, p.delete_delay_ms)))
-    return n;
-  purge_deleted(now_ms, ec);
-  return n;
-}
-
-size_t log::purge_deleted(int64_t now_ms, std::error_code& ec) {
-  ec.clear();
-  auto& pending = impl_->pending;
-  size_t n = 0;
-  while (n < pending.size() && pending[n].due_ms <= now_ms) {
-    for (auto& f : pending[n].files)
-      if (fs::remove(f, ec); ec)
-        break;
-    if (ec)
-      break;
-    ++n;
-  }
-  pending.erase(pending.begin(), pending.begin() + static_cast<ptrdiff_t>(n));
-  return n;
-}
-
-int64_t log::next_purge_due() const noexcept {
-  return impl_->pending.empty() ? -1 : impl_->pending.front().due_ms;
-}
-
 uint64_t log::size_bytes() const noexcept {
   uint64_t total = 0;
   for (auto& s : impl_->segments)
@@ -315,6 +180,21 @@ size_t log::segment_count() const noexcept {
 
 const std::vector<std::string>& log::recovery_notices() const noexcept {
   return impl_->notices;
+}
+
+void log::reconfigure(const log_config& cfg) {
+  auto& mine = impl_->cfg;
+  auto dir = mine.dir;
+  auto index_interval = mine.index_interval_bytes;
+  auto max_index = mine.max_index_bytes;
+  mine = cfg;
+  mine.dir = std::move(dir);
+  mine.index_interval_bytes = index_interval;
+  mine.max_index_bytes = max_index;
+}
+
+const log_config& log::config() const noexcept {
+  return impl_->cfg;
 }
 
 std::error_code log::flush() {

@@ -14,12 +14,31 @@
 
 namespace cafka::storage {
 
+// message.timestamp.type. The numbers are the timestampType bit of a batch's attributes.
+enum class timestamp_type : int8_t { create_time = 0, log_append_time = 1 };
+
+// cleanup.policy and the compaction settings (the cleaner's rules: cleaner.hpp).
+struct cleanup_config {
+  bool delete_enabled = true;              // cleanup.policy has `delete`: retention applies
+  bool compact = false;                    // cleanup.policy has `compact`: the cleaner runs
+  double min_cleanable_dirty_ratio = 0.5;  // min.cleanable.dirty.ratio
+  int64_t delete_retention_ms = 86400000;  // delete.retention.ms: how long tombstones survive
+  int64_t min_compaction_lag_ms = 0;       // min.compaction.lag.ms
+};
+
+// Everything a log needs to know. All but dir and the index sizes are topic-level settings that
+// reconfigure() changes on a live log.
 struct log_config {
   std::filesystem::path dir;                  // e.g. <log.dirs>/<topic>-<partition>
   uint64_t segment_bytes = 1073741824;        // log.segment.bytes: roll when a segment would exceed it
   uint32_t index_interval_bytes = 4096;       // log.index.interval.bytes: bytes between index entries
   uint32_t max_index_bytes = 10485760;        // log.index.size.max.bytes: preallocated index size
   uint32_t max_message_bytes = 1048588;       // message.max.bytes: largest batch accepted
+  int64_t segment_ms = 604800000;             // segment.ms: roll once the active segment is this old
+  timestamp_type timestamp = timestamp_type::create_time; // message.timestamp.type
+  int64_t flush_messages = INT64_MAX;         // flush.messages: fdatasync after this many records
+  int64_t flush_ms = INT64_MAX;               // flush.ms: longest a record stays unflushed
+  cleanup_config cleanup;                     // cleanup.policy and compaction settings
 };
 
 struct append_result {
@@ -94,6 +113,11 @@ public:
   // 00000000000000000000.log (torn batch)", "rebuilt ... .index and ... .timeindex (missing)"),
   // for the owner to log. Storage never logs.
   const std::vector<std::string>& recovery_notices() const noexcept;
+
+  // Applies the topic-level settings of cfg (everything but dir and the index sizes); they
+  // take effect from the next append, roll, flush or clean.
+  void reconfigure(const log_config& cfg);
+  const log_config& config() const noexcept;
 
   // Flushes file data and indexes to disk (fdatasync). Blocking: call off the scheduler threads.
   std::error_code flush();

@@ -94,3 +94,32 @@ TEST_CASE("log.level is one of the five levels, caf.scheduler.max-threads is bou
   CHECK(with("caf.scheduler.max-threads=4").caf_max_threads == 4);
   CHECK_THROWS_WITH(with("caf.scheduler.max-threads=0"), Contains("[1, 1024]"));
 }
+
+TEST_CASE("doubles: log.cleaner.min.cleanable.ratio is a number in [0, 1]") {
+  CHECK(with("log.cleaner.min.cleanable.ratio=0.25").log_cleaner_min_cleanable_ratio == 0.25);
+  CHECK(with("log.cleaner.min.cleanable.ratio=1").log_cleaner_min_cleanable_ratio == 1.0);
+  for (auto bad : {"1.5", "-0.1", "abc", "0.5x", "", "nan"}) {
+    INFO(bad);
+    CHECK_THROWS(with(std::string{"log.cleaner.min.cleanable.ratio="} + bad));
+  }
+}
+
+TEST_CASE("log.cleanup.policy: delete and/or compact, normalised") {
+  CHECK(with("log.cleanup.policy=compact").log_cleanup_policy == "compact");
+  CHECK(with("log.cleanup.policy=delete, compact").log_cleanup_policy == "compact,delete");
+  CHECK(with("log.cleanup.policy=compact,delete").log_cleanup_policy == "compact,delete");
+  for (auto bad : {"", "remove", "compact,", "delete,shred"})
+    CHECK_THROWS(with(std::string{"log.cleanup.policy="} + bad));
+}
+
+TEST_CASE("log.message.timestamp.type is CreateTime or LogAppendTime") {
+  CHECK(with("log.message.timestamp.type=LogAppendTime").log_message_timestamp_type
+        == "LogAppendTime");
+  CHECK_THROWS(with("log.message.timestamp.type=logappendtime"));
+}
+
+TEST_CASE("log.roll.ms wins over log.roll.hours") {
+  CHECK(broker_config{}.roll_ms() == 168LL * 3600000);
+  CHECK(with("log.roll.hours=1").roll_ms() == 3600000);
+  CHECK(load_config(std::nullopt, {"log.roll.hours=1", "log.roll.ms=500"}).roll_ms() == 500);
+}
