@@ -5,6 +5,7 @@
 #include "actors/logging.hpp"
 #include "actors/meta_properties.hpp"
 #include "actors/partition_replica.hpp"
+#include "actors/topic_config.hpp"
 #include "actors/topic_names.hpp"
 
 #include <caf/exit_reason.hpp>

@@ -4,7 +4,6 @@
 // ends, see node.cpp); they are not linked, so one partition's failure stays local.
 #include "actors/actors.hpp"
 #include "config/broker_config.hpp"
-#include "storage/retention.hpp"
 
 #include <caf/local_actor.hpp>
 
@@ -25,18 +24,8 @@ struct partition_spec {
   std::string topic;
   int32_t partition = 0;
   int32_t leader_epoch = 0;
-  std::map<std::string, std::string> configs; // the topic's configs (retention.ms, retention.bytes)
+  std::map<std::string, std::string> configs; // the topic's overrides (actors/topic_config.hpp)
 };
-
-// Why a topic's configs cannot be applied ("Invalid value abc for configuration retention.ms:
-// ..."), or empty. Checks retention.ms and retention.bytes (integers >= -1); other keys are
-// stored only and not checked.
-std::string topic_config_error(const std::map<std::string, std::string>& configs);
-
-// The retention a partition of a topic with these configs gets: the broker's log.retention.*
-// with the topic's retention.ms / retention.bytes applied (invalid values are ignored).
-storage::retention_policy retention_for(const broker_config& cfg,
-                                        const std::map<std::string, std::string>& configs);
 
 // Kafka's directory naming: <log.dir>/<topic>-<partition>.
 std::filesystem::path partition_dir(const broker_config& cfg, const std::string& topic,

@@ -2,6 +2,7 @@
 // timer fires only when the test clock is advanced; DeleteRecords goes through the replica.
 #include "actors/log_actor.hpp"
 #include "actors/partition_factory.hpp"
+#include "actors/topic_config.hpp"
 #include "fixture.hpp"
 
 using namespace cafka;
@@ -173,19 +174,23 @@ TEST_CASE_METHOD(fixture, "topic retention configs are validated and applied", "
   bad.configs = {{"retention.bytes", "-2"}};
   CHECK(call<topic_result>(node, create_topic_atom::value, bad).ec == errc::invalid_config);
   bad.configs = {{"retention.ms", "60000"}, {"retention.bytes", "-1"}, {"x.y", "z"}};
+  res = call<topic_result>(node, create_topic_atom::value, bad);
+  CHECK(res.ec == errc::invalid_config);
+  CHECK(res.message == "Unknown topic config name: x.y");
+  bad.configs = {{"retention.ms", "60000"}, {"retention.bytes", "-1"}};
   CHECK(call<topic_result>(node, create_topic_atom::value, bad).ec == errc::none);
 
   broker_config cfg;
   cfg.log_retention_minutes = 5;
   cfg.log_retention_bytes = 1000;
   cfg.log_segment_delete_delay_ms = 0;
-  auto p = retention_for(cfg, {});
+  auto p = resolve_log_settings(cfg, {}).retention;
   CHECK(p.retention_ms == 300000);
   CHECK(p.retention_bytes == 1000);
   CHECK(p.delete_delay_ms == 0);
   cfg.log_retention_ms = -1; // ms wins
-  CHECK(retention_for(cfg, {}).retention_ms == -1);
-  p = retention_for(cfg, {{"retention.ms", "10"}, {"retention.bytes", "20"}});
+  CHECK(resolve_log_settings(cfg, {}).retention.retention_ms == -1);
+  p = resolve_log_settings(cfg, {{"retention.ms", "10"}, {"retention.bytes", "20"}}).retention;
   CHECK(p.retention_ms == 10);
   CHECK(p.retention_bytes == 20);
   CHECK(broker_config{}.retention_ms() == 168LL * 3600000);
