@@ -3,6 +3,7 @@
 // plain structs with inspect() so the same interfaces work between nodes (CAF middleman) later;
 // actors/messages.hpp defines them, actors/atoms.hpp names the atoms.
 #include "actors/atoms.hpp"
+#include "actors/controller_messages.hpp"
 #include "actors/group_messages.hpp"
 #include "actors/messages.hpp"
 
@@ -45,7 +46,9 @@ using partition_replica_actor = caf::typed_actor<
   caf::replies_to<delete_atom>::with<errc>,
   // DeleteRecords for one partition: -1 means the HW; beyond the HW → offset_out_of_range.
   // offset = the new low watermark (log start offset).
-  caf::replies_to<delete_records_atom, int64_t>::with<offset_reply>>;
+  caf::replies_to<delete_records_atom, int64_t>::with<offset_reply>,
+  // A new min.insync.replicas for acks=all produces (AlterConfigs); applies to the next produce.
+  caf::replies_to<configure_atom, int32_t>::with<errc>>;
 
 // The replica actors of one topic, indexed by partition (produce/fetch routing).
 struct topic_route {
@@ -126,6 +129,34 @@ using node_actor = caf::typed_actor<
   // __consumer_offsets, and that partition's shard when it is this node.
   caf::replies_to<coordinator_atom, std::string>::with<coordinator_lookup>,
   // Every group shard led by this node (ListGroups, DescribeGroups fan-out).
-  caf::replies_to<group_shards_atom>::with<std::vector<group_shard_actor>>>;
+  caf::replies_to<group_shards_atom>::with<std::vector<group_shard_actor>>,
+  // DescribeConfigs of one resource: a topic's keys (effective values, sources, synonyms), this
+  // broker's options (read-only), or its loggers. Errors per resource in the reply.
+  caf::replies_to<describe_configs_atom, config_resource>::with<config_description>,
+  // AlterConfigs / IncrementalAlterConfigs of one topic: validates every change (nothing applied
+  // on error), persists the new overrides and applies them to every partition before replying.
+  caf::replies_to<alter_configs_atom, alter_configs_args>::with<topic_result>>;
+
+// A controller's face towards the other voters of the quorum: the Raft messages (one-way; the
+// sender's id is inside each). Remote over the middleman in production.
+using controller_peer_actor = caf::typed_actor<
+  caf::reacts_to<raft_atom, raft::vote_request>, caf::reacts_to<raft_atom, raft::vote_response>,
+  caf::reacts_to<raft_atom, raft::append_request>,
+  caf::reacts_to<raft_atom, raft::append_response>,
+  caf::reacts_to<raft_atom, raft::snapshot_request>,
+  caf::reacts_to<raft_atom, raft::snapshot_response>>;
+
+// A controller: one voter of the KRaft-style quorum (controller.hpp). Runs raft::node over its
+// file store and applies committed entries to the cluster metadata (cluster_metadata.hpp).
+using controller_actor = controller_peer_actor::extend<
+  // The handle of the voter with this id (wiring at start, and again after it restarted).
+  caf::reacts_to<peer_atom, int32_t, controller_peer_actor>,
+  // Commit metadata records (cluster::encode of a record list, one Raft entry); replies once
+  // they are committed and applied, or at once with not_controller and the leader it knows.
+  caf::replies_to<propose_atom, std::vector<char>>::with<propose_reply>,
+  // The committed metadata as this controller has applied it, and its Raft index.
+  caf::replies_to<metadata_atom>::with<controller_metadata>,
+  // Role, term, leader, commit and applied index.
+  caf::replies_to<status_atom>::with<controller_status>>;
 
 } // namespace cafka

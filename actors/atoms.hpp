@@ -34,6 +34,12 @@ using list_groups_atom = caf::atom_constant<caf::atom("listgroups")>;
 using store_atom = caf::atom_constant<caf::atom("store")>;
 using configure_atom = caf::atom_constant<caf::atom("configure")>;
 using delete_records_atom = caf::atom_constant<caf::atom("delrecords")>;
+using describe_configs_atom = caf::atom_constant<caf::atom("desccfgs")>;
+using alter_configs_atom = caf::atom_constant<caf::atom("altercfgs")>;
+// Controller quorum (issue 5).
+using raft_atom = caf::atom_constant<caf::atom("raft")>;
+using peer_atom = caf::atom_constant<caf::atom("peer")>;
+using propose_atom = caf::atom_constant<caf::atom("propose")>;
 // Internal timers and notifications.
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using data_atom = caf::atom_constant<caf::atom("data")>;

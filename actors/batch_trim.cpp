@@ -26,20 +26,21 @@ int32_t read_i32(const char* p) {
 
 } // namespace
 
-void trim_batches_below(std::vector<char>& records, int64_t limit) {
+void trim_batches_below(storage::record_bytes& records, int64_t limit) {
+  const size_t size = records.size();
   size_t pos = 0;
-  while (pos + storage::batch_log_overhead <= records.size()) {
-    const char* p = records.data() + pos;
+  char p[storage::batch_log_overhead];
+  while (records.copy_out(pos, sizeof(p), p)) {
     auto base_offset = read_i64(p);
     auto length = read_i32(p + 8);
     if (base_offset >= limit || length <= 0)
       break;
     auto total = storage::batch_log_overhead + static_cast<size_t>(length);
-    if (pos + total > records.size())
+    if (pos + total > size)
       break;
     pos += total;
   }
-  records.resize(pos);
+  records.truncate(pos);
 }
 
 } // namespace cafka

@@ -62,8 +62,8 @@ void replay_chunk(group_shard_self self, std::shared_ptr<size_t> skipped) {
           replay_retry(self, std::string{to_string(r.ec)});
           return;
         } else {
-          auto next = st.data.apply_batches(r.records.data(), r.records.size(), st.replay_next,
-                                            *skipped);
+          const auto& bytes = r.records.owned(); // contiguous (copies the slices once)
+          auto next = st.data.apply_batches(bytes.data(), bytes.size(), st.replay_next, *skipped);
           if (next <= st.replay_next) {
             replay_retry(self, "no progress at offset " + std::to_string(st.replay_next));
             return;

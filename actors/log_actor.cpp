@@ -1,5 +1,6 @@
 #include "actors/log_actor.hpp"
 
+#include "actors/log_flush.hpp"
 #include "actors/logging.hpp"
 
 #include <chrono>
@@ -34,6 +35,44 @@ void schedule_purge(self_ptr self, int64_t now) {
                      purge_atom::value, due);
 }
 
+// At most one clean_atom is on its way: the next check (after backoff_ms) or, with delay 0,
+// the next step of a pass (behind the messages already queued, so appends interleave).
+void schedule_clean(self_ptr self, int64_t delay_ms) {
+  auto& st = self->state;
+  if (st.clean_queued || !st.retention.cleaner.enabled || !st.log
+      || !st.log->config().cleanup.compact)
+    return;
+  st.clean_queued = true;
+  if (delay_ms <= 0)
+    self->send(self, clean_atom::value);
+  else
+    self->delayed_send(self, std::chrono::milliseconds(delay_ms), clean_atom::value);
+}
+
+void run_clean_step(self_ptr self) {
+  auto& st = self->state;
+  auto now = wall_ms();
+  storage::cleaner_options opt;
+  opt.dedupe_buffer_bytes = st.retention.cleaner.dedupe_buffer_bytes;
+  opt.delete_delay_ms = st.retention.policy.delete_delay_ms;
+  auto r = st.log->clean_step(opt, now);
+  if (r.started)
+    st.clean_started_ms = now;
+  if (r.ec)
+    CAFKA_ERROR(component, st.label << ": cleaning failed: " << r.ec.message()
+                                    << " (an interrupted swap is completed at the next start)");
+  if (r.done) {
+    auto& x = r.stats;
+    CAFKA_INFO(component, st.label << ": cleaned " << x.segments << " segments ("
+                                   << storage::format_bytes(x.bytes_in) << " \u2192 "
+                                   << storage::format_bytes(x.bytes_out) << ", " << x.records_in
+                                   << " records \u2192 " << x.records_out << ") in "
+                                   << wall_ms() - st.clean_started_ms
+                                   << " ms; clean up to offset " << x.clean_offset);
+  }
+  schedule_purge(self, now); // the replaced segments' files
+}
+
 void schedule_retention(self_ptr self) {
   auto interval = self->state.retention.check_interval_ms;
   if (interval > 0)
@@ -45,8 +84,10 @@ void schedule_retention(self_ptr self) {
 log_state::~log_state() {
   if (!log)
     return;
-  if (auto ec = log->close())
+  auto ec = log->close(); // syncs everything, also what waits for the flusher
+  if (ec)
     CAFKA_ERROR(component, label << ": close failed: " << ec.message());
+  answer_held_appends(*this, !ec);
 }
 
 std::unique_ptr<storage::log> open_partition_log(const storage::log_config& cfg,
@@ -70,26 +111,41 @@ log_impl_actor::behavior_type retaining_log_actor_impl(self_ptr self,
                                                        std::unique_ptr<storage::log> log,
                                                        std::string label,
                                                        log_retention retention) {
+  // Detached (production): syncs on the shared flusher thread. Scheduled (deterministic
+  // tests): inline, so completions arrive as ordinary messages in a fixed order.
+  auto flusher = self->getf(caf::abstract_actor::is_detached_flag)
+                   ? background_flusher()
+                   : std::make_shared<storage::inline_flusher>();
+  return flushing_log_actor_impl(self, std::move(log), std::move(label), std::move(retention),
+                                 std::move(flusher));
+}
+
+log_impl_actor::behavior_type
+flushing_log_actor_impl(self_ptr self, std::unique_ptr<storage::log> log, std::string label,
+                        log_retention retention, std::shared_ptr<storage::flusher> flusher) {
   self->state.log = std::move(log);
   self->state.label = std::move(label);
   self->state.retention = retention;
+  install_flusher(self, std::move(flusher));
   schedule_retention(self);
+  schedule_clean(self, std::max<int64_t>(self->state.retention.cleaner.backoff_ms, 1));
   return {
     // The batch arrives by mutable reference: storage patches offsets in place, and CAF
     // copies only if the message is shared.
-    [self](append_atom, std::vector<char>& batch, int32_t leader_epoch) -> append_reply {
+    [self](append_atom, std::vector<char>& batch,
+           int32_t leader_epoch) -> caf::result<append_reply> {
       auto& lg = self->state.log;
       if (!lg)
         return no_log<append_reply>();
-      auto res = lg->append(batch.data(), batch.size(), leader_epoch);
+      auto res = lg->append(batch.data(), batch.size(), leader_epoch, wall_ms());
       append_reply reply;
       reply.ec = to_errc(res.ec);
       reply.base_offset = res.base_offset;
       reply.last_offset = res.last_offset;
+      reply.log_append_time = res.log_append_time;
       reply.log_start_offset = lg->log_start_offset();
-      if (reply.ec != errc::none)
-        CAFKA_DEBUG(component, self->state.label << ": append failed: " << res.ec.message());
-      return reply;
+      // Disk errors logged once; with flush.messages the reply may wait for a flush.
+      return finish_append(self, res, std::move(reply));
     },
     [self](read_atom, int64_t offset, int32_t max_bytes) -> read_reply {
       auto& lg = self->state.log;
@@ -132,6 +188,7 @@ log_impl_actor::behavior_type retaining_log_actor_impl(self_ptr self,
         CAFKA_INFO(component, self->state.label << ": deleted");
       // remove() leaves the log unusable, so the destructor must not close() it.
       lg.reset();
+      answer_held_appends(self->state, false); // appends waiting for a flush: gone with it
       self->quit();
       return to_errc(ec);
     },
@@ -157,6 +214,8 @@ log_impl_actor::behavior_type retaining_log_actor_impl(self_ptr self,
         return errc::unknown_topic_or_partition;
       lg->reconfigure(settings.log);
       self->state.retention.policy = settings.retention;
+      schedule_clean(self, 0); // turned compact: check now (no-op when already on its way)
+      on_flush_settings_changed(self);
       CAFKA_INFO(component, self->state.label << ": topic settings changed");
       return errc::none;
     },
@@ -175,6 +234,20 @@ log_impl_actor::behavior_type retaining_log_actor_impl(self_ptr self,
       schedule_purge(self, now);
       schedule_retention(self);
     },
+    [self](clean_atom) {
+      auto& st = self->state;
+      st.clean_queued = false;
+      if (!st.log)
+        return;
+      run_clean_step(self);
+      if (st.log)
+        schedule_clean(self, st.log->cleaning() ? 0
+                                                : std::max<int64_t>(st.retention.cleaner.backoff_ms, 1));
+    },
+    [self](flushed_atom, int64_t end, errc ec, const std::string& why) {
+      on_flushed(self, end, ec, why);
+    },
+    [self](flush_tick_atom, uint64_t gen) { on_flush_tick(self, gen); },
     [self](purge_atom, int64_t due) {
       auto& lg = self->state.log;
       if (!lg)

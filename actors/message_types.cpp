@@ -20,6 +20,9 @@ void add_message_types(caf::actor_system_config& cfg) {
     .add_message_type<create_partitions_args>("cafka::create_partitions_args")
     .add_message_type<topic_result>("cafka::topic_result")
     .add_message_type<topic_route>("cafka::topic_route")
+    .add_message_type<config_resource>("cafka::config_resource")
+    .add_message_type<config_description>("cafka::config_description")
+    .add_message_type<alter_configs_args>("cafka::alter_configs_args")
     .add_message_type<std::vector<char>>("std::vector<char>")
     .add_message_type<join_group_args>("cafka::join_group_args")
     .add_message_type<join_group_reply>("cafka::join_group_reply")
@@ -39,7 +42,17 @@ void add_message_types(caf::actor_system_config& cfg) {
     .add_message_type<group_listing>("cafka::group_listing")
     .add_message_type<std::vector<group_listing>>("std::vector<cafka::group_listing>")
     .add_message_type<group_lookup>("cafka::group_lookup")
-    .add_message_type<coordinator_lookup>("cafka::coordinator_lookup");
+    .add_message_type<coordinator_lookup>("cafka::coordinator_lookup")
+    .add_message_type<raft::vote_request>("cafka::raft::vote_request")
+    .add_message_type<raft::vote_response>("cafka::raft::vote_response")
+    .add_message_type<raft::append_request>("cafka::raft::append_request")
+    .add_message_type<raft::append_response>("cafka::raft::append_response")
+    .add_message_type<raft::snapshot_request>("cafka::raft::snapshot_request")
+    .add_message_type<raft::snapshot_response>("cafka::raft::snapshot_response")
+    .add_message_type<controller_peer_actor>("cafka::controller_peer_actor")
+    .add_message_type<propose_reply>("cafka::propose_reply")
+    .add_message_type<controller_metadata>("cafka::controller_metadata")
+    .add_message_type<controller_status>("cafka::controller_status");
 }
 
 } // namespace cafka

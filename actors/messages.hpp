@@ -5,6 +5,7 @@
 #include "storage/retention.hpp"
 
 #include <caf/actor.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -23,11 +24,12 @@ struct append_reply {
   int64_t base_offset = -1;
   int64_t last_offset = -1;
   int64_t log_start_offset = 0;
+  int64_t log_append_time = -1; // the broker time stamped on the batch; -1 for CreateTime
 };
 
 struct read_reply {
   errc ec = errc::none;
-  std::vector<char> records;
+  storage::record_bytes records;  // slices of the segment's mapping (storage/segment.hpp)
   int64_t log_start_offset = 0;
   int64_t log_end_offset = 0;
 };
@@ -74,7 +76,7 @@ struct fetch_reply {
   int64_t high_watermark = -1;
   int64_t last_stable_offset = -1;
   int64_t log_start_offset = -1;
-  std::vector<char> records;
+  storage::record_bytes records;  // slices of segment mappings, from read_reply
 };
 
 struct replica_status {
@@ -144,6 +146,64 @@ struct topic_result {
   int16_t replication_factor = -1;
 };
 
+// ---- configs (DescribeConfigs, AlterConfigs, IncrementalAlterConfigs) -----------------------
+// CAF 0.17 cannot inspect std::optional: nullable values carry an explicit `null` flag.
+
+// Kafka's ConfigResource.Type numbering.
+enum class config_resource_type : int8_t { unknown = 0, topic = 2, broker = 4, broker_logger = 8 };
+
+// Where a value comes from: Kafka's DescribeConfigs ConfigSource numbering.
+enum class config_source : int8_t {
+  unknown = 0, dynamic_topic = 1, static_broker = 4, default_config = 5, broker_logger = 6
+};
+
+struct config_resource {
+  config_resource_type type = config_resource_type::unknown;
+  std::string name;                   // topic name, broker id ("" = cluster-wide defaults)
+};
+
+struct config_synonym {
+  std::string name;
+  std::string value;
+  bool null = false;
+  config_source source = config_source::unknown;
+};
+
+struct config_entry {
+  std::string name;
+  std::string value;
+  bool null = false;                  // unset (e.g. log.retention.ms when hours rule)
+  config_source source = config_source::default_config;
+  bool read_only = false;
+  bool sensitive = false;
+  std::vector<config_synonym> synonyms;  // most specific first (topic override, broker option)
+  int8_t type = 0;                    // config_type (actors/topic_config.hpp)
+  std::string doc;
+};
+
+struct config_description {
+  errc ec = errc::none;
+  std::string message;                // Kafka's error message when ec is set
+  std::vector<config_entry> entries;
+};
+
+// IncrementalAlterConfigs operations (Kafka's AlterConfigOp.OpType numbering).
+enum class config_op : int8_t { set = 0, remove = 1, append = 2, subtract = 3 };
+
+struct config_change {
+  std::string name;
+  int8_t op = 0;                      // config_op; kept raw so unknown values can be rejected
+  std::string value;
+  bool null = false;
+};
+
+struct alter_configs_args {
+  std::string topic;
+  bool incremental = false;           // false: the SETs replace all of the topic's overrides
+  std::vector<config_change> changes;
+  bool validate_only = false;
+};
+
 // ---- inspect --------------------------------------------------------------------------------
 
 #define CAFKA_INSPECT_FIELDS(type, ...)                                                                  \
@@ -152,7 +212,8 @@ struct topic_result {
     return f(caf::meta::type_name(#type), __VA_ARGS__);                                           \
   }
 
-CAFKA_INSPECT_FIELDS(append_reply, x.ec, x.base_offset, x.last_offset, x.log_start_offset)
+CAFKA_INSPECT_FIELDS(append_reply, x.ec, x.base_offset, x.last_offset, x.log_start_offset,
+                     x.log_append_time)
 CAFKA_INSPECT_FIELDS(read_reply, x.ec, x.records, x.log_start_offset, x.log_end_offset)
 CAFKA_INSPECT_FIELDS(offset_reply, x.ec, x.offset, x.timestamp)
 CAFKA_INSPECT_FIELDS(log_settings, x.log, x.retention)
@@ -160,6 +221,23 @@ CAFKA_INSPECT_FIELDS(log_settings, x.log, x.retention)
 } // namespace cafka
 
 namespace cafka::storage { // inspect() must be found by ADL
+
+// Record bytes cross nodes as plain bytes: a slice is only valid in its own process, so
+// serializing copies; the receiver gets owned bytes.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_bytes& x) {
+  if constexpr (Inspector::reads_state) {
+    auto bytes = x.flatten();
+    return f(caf::meta::type_name("record_bytes"), bytes);
+  } else {
+    std::vector<char> bytes;
+    return f(caf::meta::type_name("record_bytes"), bytes,
+             caf::meta::load_callback([&]() -> caf::error {
+               x = record_bytes{std::move(bytes)};
+               return caf::none;
+             }));
+  }
+}
 
 CAFKA_INSPECT_FIELDS(cleanup_config, x.delete_enabled, x.compact, x.min_cleanable_dirty_ratio,
                      x.delete_retention_ms, x.min_compaction_lag_ms)
@@ -188,6 +266,13 @@ CAFKA_INSPECT_FIELDS(create_topic_args, x.name, x.num_partitions, x.replication_
               x.validate_only)
 CAFKA_INSPECT_FIELDS(create_partitions_args, x.name, x.count, x.validate_only)
 CAFKA_INSPECT_FIELDS(topic_result, x.ec, x.message, x.num_partitions, x.replication_factor)
+CAFKA_INSPECT_FIELDS(config_resource, x.type, x.name)
+CAFKA_INSPECT_FIELDS(config_synonym, x.name, x.value, x.null, x.source)
+CAFKA_INSPECT_FIELDS(config_entry, x.name, x.value, x.null, x.source, x.read_only, x.sensitive,
+                     x.synonyms, x.type, x.doc)
+CAFKA_INSPECT_FIELDS(config_description, x.ec, x.message, x.entries)
+CAFKA_INSPECT_FIELDS(config_change, x.name, x.op, x.value, x.null)
+CAFKA_INSPECT_FIELDS(alter_configs_args, x.topic, x.incremental, x.changes, x.validate_only)
 
 
 } // namespace cafka

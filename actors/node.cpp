@@ -232,6 +232,12 @@ node_actor::behavior_type node_impl(node_self self, broker_config cfg, std::stri
           result.push_back(shard);
       return result;
     },
+    [self](describe_configs_atom, const config_resource& res) {
+      return describe_configs(self, res);
+    },
+    [self](alter_configs_atom, const alter_configs_args& args) {
+      return alter_configs(self, args);
+    },
   };
 }
 

@@ -56,6 +56,11 @@ topic_result create_topic(node_self self, const create_topic_args& args);
 caf::typed_response_promise<topic_result> delete_topic(node_self self, const std::string& name);
 topic_result create_partitions(node_self self, const create_partitions_args& args);
 
+// Topic and broker configs (actors/node_configs.cpp).
+config_description describe_configs(node_self self, const config_resource& res);
+caf::typed_response_promise<topic_result> alter_configs(node_self self,
+                                                        const alter_configs_args& args);
+
 // Spawns the actors of partitions [from, to) of `entry`, marking failures offline.
 void spawn_partitions(node_self self, topic_entry& entry, int32_t from, int32_t to);
 

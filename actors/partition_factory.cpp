@@ -37,6 +37,8 @@ partition_actors spawn_partition(caf::local_actor* parent, const broker_config& 
   log_retention retention;
   retention.policy = settings.retention;
   retention.check_interval_ms = cfg.log_retention_check_interval_ms;
+  retention.cleaner = {cfg.log_cleaner_enable, cfg.log_cleaner_backoff_ms,
+                       static_cast<uint64_t>(cfg.log_cleaner_dedupe_buffer_size)};
   partition_actors result;
   if (detached)
     result.log = parent->spawn<caf::detached>(retaining_log_actor_impl, std::move(log), label,

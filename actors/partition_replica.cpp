@@ -129,6 +129,7 @@ partition_replica_impl(replica_impl_actor::stateful_pointer<replica_state> self,
             st.high_watermark = st.log_end_offset;
             produce_reply reply;
             reply.base_offset = r.base_offset;
+            reply.log_append_time = r.log_append_time;
             reply.log_start_offset = st.log_start_offset;
             rp.deliver(std::move(reply));
             wake_waiters(self);
@@ -208,6 +209,10 @@ partition_replica_impl(replica_impl_actor::stateful_pointer<replica_state> self,
             rp.deliver(offset_reply{errc::request_timed_out, self->state.log_start_offset, -1});
           });
       return rp;
+    },
+    [self](configure_atom, int32_t min_insync_replicas) -> errc {
+      self->state.info.min_insync_replicas = min_insync_replicas;
+      return errc::none;
     },
     [self](status_atom) -> replica_status {
       auto& st = self->state;

@@ -52,4 +52,34 @@ log_settings resolve_log_settings(const broker_config& cfg, const topic_configs&
 // min.insync.replicas for a topic.
 int32_t resolve_min_insync_replicas(const broker_config& cfg, const topic_configs& overrides);
 
+// ---- DescribeConfigs and AlterConfigs (actors/topic_config_admin.cpp) ----------------------
+
+// Every key of the table, in table order, with its effective value and source: dynamic_topic
+// when the topic overrides it, static_broker when one of its broker options was set in the file
+// or an --override (broker_config::explicitly_set), else default_config. Synonyms as Kafka lists
+// them: the override, the explicitly set broker options, then the broker option's default.
+std::vector<config_entry> describe_topic_configs(const broker_config& cfg,
+                                                 const topic_configs& overrides);
+
+// The broker options a topic key falls back to, most specific first (retention.ms:
+// log.retention.ms, log.retention.minutes, log.retention.hours).
+std::vector<std::string> broker_synonyms(const topic_config_def& def);
+
+struct config_change_result {
+  errc ec = errc::none;               // invalid_config or invalid_request
+  std::string message;                // Kafka's wording
+  topic_configs overrides;            // the topic's overrides after the changes (when ec is none)
+};
+
+// A topic's overrides after an AlterConfigs (the SETs replace every override) or an
+// IncrementalAlterConfigs (SET, DELETE, and APPEND / SUBTRACT on list keys such as
+// cleanup.policy, starting from the effective value). The result is validated as a whole: on any
+// error nothing of the request is to be applied.
+config_change_result apply_config_changes(const broker_config& cfg, const topic_configs& current,
+                                          const alter_configs_args& args);
+
+// docs/topic-configs.md: every key with its type, broker option and default, valid values and
+// doc (actors/topic_config_docs.cpp; tests/actors/topic_config_docs_test.cpp keeps it current).
+std::string topic_configs_markdown();
+
 } // namespace cafka

@@ -163,7 +163,7 @@ struct counting_sink : net::frame_sink {
   int64_t answered = 0;
   std::string peer_name = "bench:1";
   std::atomic<bool> finished{false}; // set before the benchmark stops the bridge
-  void deliver(std::vector<char>) override { bump(1); }
+  void deliver(net::response_frame) override { bump(1); }
   void completed(size_t n) override { bump(static_cast<int64_t>(n)); }
   void close(std::string reason) override {
     if (finished)

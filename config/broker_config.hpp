@@ -2,9 +2,12 @@
 // The broker's configuration, in Kafka's server.properties vocabulary. Every field is declared
 // exactly once, with its name, default, bounds and doc, in config/options.cpp; this struct only
 // holds the values. Defaults here must equal the declared defaults (a unit test checks it).
+#include "config/quorum_voters.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,10 @@ struct broker_config {
   int32_t socket_request_max_bytes = 104857600;          // socket.request.max.bytes
   int32_t queued_max_requests = 500;                     // queued.max.requests (per connection)
   int64_t queued_max_request_bytes = 104857600;          // queued.max.request.bytes (-1: no limit)
+  // Controller quorum (issue 5; brokers do not use it yet).
+  bool role_broker = true;                               // process.roles has broker
+  bool role_controller = true;                           // process.roles has controller
+  std::vector<quorum_voter> controller_quorum_voters;    // controller.quorum.voters (empty: single node)
   // Topics.
   int32_t num_partitions = 1;                            // num.partitions
   int16_t default_replication_factor = 1;                // default.replication.factor
@@ -73,6 +80,11 @@ struct broker_config {
   // Runtime (CAF scheduler), passed through as caf.* in Kafka-style files.
   int32_t caf_max_threads = 2;                           // caf.scheduler.max-threads
   std::string log_level = "info";                        // log.level (trace|debug|info|warn|error)
+
+  // Not an option: the canonical names of the options the properties file or an --override set
+  // (filled by load_config). DescribeConfigs reports them as STATIC_BROKER_CONFIG, the rest as
+  // DEFAULT_CONFIG.
+  std::set<std::string> explicitly_set;
 
   // Effective log retention in ms, Kafka's precedence: ms, else minutes, else hours; any
   // negative value means unlimited (-1).

@@ -61,6 +61,7 @@ void apply(broker_config& cfg, const std::string& key, const std::string& value,
     throw config_error(where + "invalid value '" + value + "' for '" + key + "': expected " +
                        e.expected);
   }
+  cfg.explicitly_set.insert(opt->alias_of.empty() ? opt->name : opt->alias_of);
 }
 
 void apply_file(broker_config& cfg, const std::string& path) {
@@ -82,6 +83,12 @@ void apply_file(broker_config& cfg, const std::string& path) {
 }
 
 void validate(const broker_config& cfg) {
+  auto& voters = cfg.controller_quorum_voters;
+  if (cfg.role_controller && !voters.empty()
+      && std::none_of(voters.begin(), voters.end(),
+                      [&](const quorum_voter& v) { return v.id == cfg.node_id; }))
+    throw config_error("controller.quorum.voters: node.id " + std::to_string(cfg.node_id)
+                       + " is not a voter, but process.roles has controller");
   for (const auto& adv : cfg.advertised_listeners) {
     bool found = std::any_of(cfg.listeners.begin(), cfg.listeners.end(),
                              [&](const listener& l) { return l.name == adv.name; });
@@ -115,6 +122,7 @@ broker_config load_config(const std::optional<std::string>& properties_file,
   for (const auto& opt : option_table())
     if (opt.alias_of.empty())
       apply(cfg, opt.name, opt.default_text, "default: ");
+  cfg.explicitly_set.clear(); // defaults are not set explicitly
   if (properties_file)
     apply_file(cfg, *properties_file);
   for (const auto& o : overrides) {
@@ -204,6 +212,13 @@ std::string options_markdown() {
         "are trimmed.\n"
         "- A line ending in `\\` continues on the next line.\n"
         "- Each option may appear once per file (`log.dir` and `log.dirs` count as one).\n\n"
+        "## At runtime\n\n"
+        "Broker options are fixed while the broker runs. DescribeConfigs on the broker resource "
+        "lists them read-only (source STATIC_BROKER_CONFIG when the file or an `--override` set "
+        "them, else DEFAULT_CONFIG); AlterConfigs on it is refused with INVALID_REQUEST. "
+        "Topic-level configs (`retention.ms`, `segment.bytes`, ...) are set by CreateTopics and "
+        "changed live by AlterConfigs / IncrementalAlterConfigs: see "
+        "[topic-configs.md](topic-configs.md).\n\n"
         "## Options\n\n"
         "| Name | Type | Default | Valid values | Description |\n"
         "|---|---|---|---|---|\n";

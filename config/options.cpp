@@ -116,6 +116,52 @@ option_def choice_opt(std::string name, std::string broker_config::*field, std::
           [=](const broker_config& c) { return c.*field; }};
 }
 
+option_def process_roles_opt() {
+  return {"process.roles", "list", "broker,controller", "a comma list of broker and/or controller",
+          "What this process is (KRaft): a `broker` (serves clients), a `controller` (a voter of "
+          "the metadata quorum), or both.",
+          "",
+          [](broker_config& c, const std::string& v) {
+            c.role_broker = c.role_controller = false;
+            auto items = values::split_list(v);
+            for (const auto& item : items) {
+              bool& role = item == "broker" ? c.role_broker : c.role_controller;
+              if ((item != "broker" && item != "controller") || role)
+                throw bad_value{"a comma list of broker and/or controller, each once"};
+              role = true;
+            }
+            if (items.empty())
+              throw bad_value{"at least one of broker, controller"};
+          },
+          [](const broker_config& c) {
+            std::vector<std::string> roles;
+            if (c.role_broker)
+              roles.push_back("broker");
+            if (c.role_controller)
+              roles.push_back("controller");
+            return values::join(roles);
+          }};
+}
+
+option_def quorum_voters_opt() {
+  return {"controller.quorum.voters", "list", "", "comma list of id@host:port, or empty",
+          "The voters of the controller quorum (KRaft syntax, e.g. "
+          "`1@host1:9093,2@host2:9093,3@host3:9093`). Empty: a single node that is its own "
+          "quorum of one.",
+          "",
+          [](broker_config& c, const std::string& v) {
+            if (v.find_first_not_of(" \t") == std::string::npos) {
+              c.controller_quorum_voters.clear();
+              return;
+            }
+            auto parsed = parse_quorum_voters(v);
+            if (!parsed.ok())
+              throw bad_value{"comma list of id@host:port (" + parsed.error + ")"};
+            c.controller_quorum_voters = std::move(parsed.voters);
+          },
+          [](const broker_config& c) { return to_string(c.controller_quorum_voters); }};
+}
+
 option_def cleanup_policy_opt() {
   return {"log.cleanup.policy", "list", "delete", "a comma list of delete and/or compact",
           "What happens to old segments: `delete` (retention), `compact` (keep the latest "
@@ -167,6 +213,8 @@ std::vector<option_def> make_table() {
             "Bytes of read but unanswered requests the broker holds, summed over all "
             "connections; when exhausted, connections stop reading until answers release bytes. "
             "A request larger than this is admitted when nothing else is held. -1: unlimited."),
+    process_roles_opt(),
+    quorum_voters_opt(),
     int_opt("num.partitions", &c::num_partitions, "1", 1, 1000000,
             "Partitions of an auto-created topic, and the default for CreateTopics."),
     int_opt("default.replication.factor", &c::default_replication_factor, "1", 1, i16max,

@@ -41,12 +41,12 @@ caf::behavior bridge(caf::stateful_actor<bridge_state>* self, frame_sink_ptr sin
     auto seq = st.order.next_sequence();
     // Handlers answer on this actor (their response handlers run here), so touching the
     // state from the completion needs no lock. Flushed frames leave in request order.
-    auto done = [self, seq](std::vector<char> response, bool has_response) {
+    auto done = [self, seq](response_frame response, bool has_response) {
       auto& s = self->state;
       if (s.closing)
         return;
       auto skipped = s.order.complete(seq, std::move(response), has_response,
-                                      [&s](std::vector<char>&& out) {
+                                      [&s](response_frame&& out) {
                                         s.sink->deliver(std::move(out));
                                       });
       if (skipped > 0)

@@ -135,7 +135,7 @@ void connection::read_frame(uint32_t size) {
   });
 }
 
-void connection::deliver(std::vector<char> frame) {
+void connection::deliver(response_frame frame) {
   asio::post(socket_.get_executor(), [self = shared_from_this(), f = std::move(frame)]() mutable {
     if (self->closed_)
       return;
@@ -180,12 +180,15 @@ void connection::release_all() {
 
 void connection::write_queued() {
   // Gather everything queued so far into one write; later frames wait for the next round.
+  // Each frame contributes its pieces: own bytes and record slices, in wire order.
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(queued_.size());
+  writing_.reserve(queued_.size()); // no reallocation: buffers point into the frames
   while (!queued_.empty()) {
     writing_.push_back(std::move(queued_.front()));
     queued_.pop_front();
-    buffers.emplace_back(asio::buffer(writing_.back()));
+    writing_.back().for_each_piece(
+      [&buffers](const char* p, size_t n) { buffers.emplace_back(p, n); });
   }
   asio::async_write(socket_, buffers, [self = shared_from_this()](error_code ec, size_t) {
     self->writing_.clear();

@@ -2,9 +2,12 @@
 // One client socket. All socket work runs on the socket's strand, so a connection needs no locks:
 // deliver() and close() may be called from any thread (the bridge actor) and just post.
 // Reading: 4-byte big-endian size, then the frame, which goes to the bridge actor as a
-// request_frame (header + body, without the size; read into uninitialised memory and moved). Writing: responses are queued and every
-// async_write takes all queued frames at once (gather write), so pipelined clients cost one
-// syscall per batch rather than per response.
+// request_frame (header + body, without the size; read into uninitialised memory and moved).
+// Writing: responses are queued and every async_write takes all queued frames at once (gather
+// write), so pipelined clients cost one syscall per batch rather than per response. A frame's
+// record slices (Fetch: views of segment mappings, response_frame) are pieces of the same buffer
+// sequence, between the frame's own bytes: record bytes go from the page cache to the socket
+// without a copy, and the slices keep their mappings alive until the write has finished.
 // Back-pressure, two limits; reading stops until answers go out when either is reached:
 // - queued.max.requests: requests per connection read but not yet answered, so one pipelining
 //   client cannot fill the bridge's mailbox without bound;
@@ -38,7 +41,7 @@ public:
   // Starts reading; frames go to `bridge`. The bridge is told to quit when the socket closes.
   void start(caf::actor bridge);
 
-  void deliver(std::vector<char> frame) override;
+  void deliver(response_frame frame) override;
   void completed(size_t requests) override;
   void close(std::string reason) override;
   const std::string& peer() const override { return peer_; }
@@ -64,8 +67,8 @@ private:
   request_frame frame_;
   uint64_t reading_bytes_ = 0;                // budget taken for the frame being read
   std::deque<uint32_t> held_;                 // budget bytes of each unanswered request, in order
-  std::deque<std::vector<char>> queued_;      // waiting for the next write
-  std::vector<std::vector<char>> writing_;    // owned by the running async_write
+  std::deque<response_frame> queued_;         // waiting for the next write
+  std::vector<response_frame> writing_;       // owned by the running async_write
   bool read_paused_ = false;                  // stopped reading at max_queued_requests_
   bool closed_ = false;
 };

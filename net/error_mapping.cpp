@@ -21,6 +21,7 @@ int16_t to_kafka_error(errc x) noexcept {
     case errc::coordinator_not_available: return kafka_error::coordinator_not_available;
     case errc::coordinator_load_in_progress: return kafka_error::coordinator_load_in_progress;
     case errc::not_coordinator: return kafka_error::not_coordinator;
+    case errc::not_controller: return kafka_error::not_controller;
     case errc::illegal_generation: return kafka_error::illegal_generation;
     case errc::inconsistent_group_protocol: return kafka_error::inconsistent_group_protocol;
     case errc::invalid_group_id: return kafka_error::invalid_group_id;

@@ -43,6 +43,7 @@ constexpr int16_t invalid_partitions = 37;
 constexpr int16_t invalid_replication_factor = 38;
 constexpr int16_t invalid_request = 42;
 constexpr int16_t invalid_config = 40;
+constexpr int16_t not_controller = 41;
 constexpr int16_t kafka_storage_error = 56;
 constexpr int16_t invalid_record = 87;
 } // namespace kafka_error

@@ -6,6 +6,7 @@
 // handlers finish in.
 #include "actors/actors.hpp"
 #include "config/broker_config.hpp"
+#include "net/frame_sink.hpp"
 #include "net/protocol/header.hpp"
 #include "net/protocol/wire.hpp"
 
@@ -22,7 +23,7 @@ class route_cache;
 
 class request_context {
 public:
-  using completion = std::function<void(std::vector<char> response_frame, bool has_response)>;
+  using completion = std::function<void(response_frame frame, bool has_response)>;
 
   request_context(caf::event_based_actor* self, node_actor node, const broker_config& config,
                   protocol::request_header header, completion done, std::string peer = {})
@@ -40,15 +41,16 @@ public:
 
   int16_t version() const noexcept { return header.api_version; }
 
-  // Encodes header + body at the request's version and hands the frame to the bridge.
+  // Encodes header + body at the request's version and hands the frame to the bridge. Record
+  // slices (Fetch) stay out of the frame buffer: the connection splices them in (no copy).
   template <class Response>
   void respond(const Response& response) {
-    std::vector<char> frame;
-    protocol::writer w{frame};
+    response_frame frame;
+    protocol::writer w{frame.bytes, &frame.slices};
     w.write_int32(0); // size placeholder, patched below
     protocol::write_response_header(w, header);
     response.encode(w, header.api_version);
-    protocol::patch_frame_size(frame);
+    protocol::patch_frame_size(frame.bytes, w.size() - frame.bytes.size());
     finish(std::move(frame), true);
   }
 
@@ -58,7 +60,7 @@ public:
   bool answered() const noexcept { return answered_; }
 
 private:
-  void finish(std::vector<char> frame, bool has_response) {
+  void finish(response_frame frame, bool has_response) {
     if (answered_)
       return;
     answered_ = true;

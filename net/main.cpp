@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
   }
   cafka::set_log_level(level);
 
+  // A file-size limit (RLIMIT_FSIZE) must fail the write with EFBIG, which the partition
+  // reports as KAFKA_STORAGE_ERROR, instead of killing the broker with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   // Signals first, so a SIGTERM during startup is not fatal: it is noticed once we serve.
   boost::asio::io_context signal_ctx;
   boost::asio::signal_set signals{signal_ctx, SIGINT, SIGTERM};

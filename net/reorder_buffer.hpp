@@ -3,6 +3,8 @@
 // (a Metadata answer may be ready before an earlier Produce is replicated). The bridge gives every
 // request a sequence number and parks finished frames here until all earlier ones are out.
 // Not thread-safe: it lives in the bridge actor's state and is only touched by that actor.
+#include "net/frame_sink.hpp"
+
 #include <cstdint>
 #include <deque>
 #include <utility>
@@ -18,12 +20,12 @@ public:
     return next_to_flush_ + slots_.size() - 1;
   }
 
-  // Records the outcome of request `seq` and calls `emit(std::vector<char>&&)` for every frame
+  // Records the outcome of request `seq` and calls `emit(response_frame&&)` for every frame
   // that is now at the head, in request order. Slots without a response (Produce acks=0) are
   // skipped; their number is returned (the connection counts them as answered too). Completing an
   // unknown or already flushed sequence is ignored.
   template <class Emit>
-  size_t complete(uint64_t seq, std::vector<char> frame, bool has_response, Emit&& emit) {
+  size_t complete(uint64_t seq, response_frame frame, bool has_response, Emit&& emit) {
     if (seq < next_to_flush_ || seq - next_to_flush_ >= slots_.size())
       return 0;
     auto& s = slots_[seq - next_to_flush_];
@@ -51,7 +53,7 @@ private:
   struct slot {
     bool done = false;
     bool has_response = false;
-    std::vector<char> frame;
+    response_frame frame;
   };
   std::deque<slot> slots_;
   uint64_t next_to_flush_ = 0;

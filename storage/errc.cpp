@@ -24,6 +24,7 @@ std::string_view to_string(errc x) noexcept {
     case errc::coordinator_not_available: return "coordinator not available";
     case errc::coordinator_load_in_progress: return "coordinator load in progress";
     case errc::not_coordinator: return "not coordinator";
+    case errc::not_controller: return "not controller";
     case errc::illegal_generation: return "illegal generation";
     case errc::inconsistent_group_protocol: return "inconsistent group protocol";
     case errc::invalid_group_id: return "invalid group id";

@@ -25,6 +25,7 @@ enum class errc : int16_t {
   invalid_config,
   not_leader_or_follower,
   not_enough_replicas,
+  not_controller,         // this node is not the active controller (the reply names the leader)
   // Coordinators and consumer groups.
   coordinator_not_available,
   coordinator_load_in_progress,

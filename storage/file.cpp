@@ -1,5 +1,8 @@
 #include "storage/file.hpp"
 
+#include "storage/fault_injection.hpp"
+
+#include <atomic>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -8,6 +11,17 @@
 #include <utility>
 
 namespace cafka::storage {
+
+namespace {
+
+using fault_injection::op;
+
+// What a mutating call returns at and after an injected crash point (fault_injection.hpp).
+std::error_code crashed() noexcept {
+  return std::make_error_code(std::errc::io_error);
+}
+
+} // namespace
 
 std::error_code last_os_error() noexcept {
   return {errno, std::generic_category()};
@@ -23,6 +37,10 @@ file& file::operator=(file&& other) noexcept {
 
 file file::open(const std::filesystem::path& p, bool create, std::error_code& ec) noexcept {
   int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
+  if (create && fault_injection::hit(op::create)) {
+    ec = crashed();
+    return file{};
+  }
   int fd;
   do
     fd = ::open(p.c_str(), flags, 0644);
@@ -67,6 +85,11 @@ std::error_code file::read_at(void* buf, size_t n, uint64_t pos) const noexcept 
 
 std::error_code file::write_at(const void* buf, size_t n, uint64_t pos) noexcept {
   auto p = static_cast<const char*>(buf);
+  if (fault_injection::hit(op::write)) {
+    if (fault_injection::tear_this_write()) // a kill -9 in the middle of the copy
+      [[maybe_unused]] auto r = ::pwrite(fd_, p, n / 2, static_cast<off_t>(pos));
+    return crashed();
+  }
   while (n > 0) {
     auto r = ::pwrite(fd_, p, n, static_cast<off_t>(pos));
     if (r < 0 && errno == EINTR)
@@ -81,14 +104,30 @@ std::error_code file::write_at(const void* buf, size_t n, uint64_t pos) noexcept
 }
 
 std::error_code file::truncate(uint64_t size) noexcept {
+  if (fault_injection::hit(op::truncate))
+    return crashed();
   return ::ftruncate(fd_, static_cast<off_t>(size)) == 0 ? std::error_code{} : last_os_error();
 }
 
+namespace {
+std::atomic<uint64_t> syncs{0}; // see sync_calls()
+} // namespace
+
+uint64_t sync_calls() noexcept {
+  return syncs.load(std::memory_order_relaxed);
+}
+
 std::error_code file::datasync() noexcept {
+  if (fault_injection::hit(op::sync))
+    return crashed();
+  syncs.fetch_add(1, std::memory_order_relaxed);
   return ::fdatasync(fd_) == 0 ? std::error_code{} : last_os_error();
 }
 
 std::error_code sync_dir(const std::filesystem::path& dir) noexcept {
+  if (fault_injection::hit(op::sync_dir))
+    return crashed();
+  syncs.fetch_add(1, std::memory_order_relaxed);
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return last_os_error();
@@ -113,6 +152,8 @@ mapping& mapping::operator=(mapping&& other) noexcept {
 
 std::error_code mapping::map(int fd, size_t size) noexcept {
   unmap();
+  if (fault_injection::hit(op::truncate))
+    return crashed();
   if (::ftruncate(fd, static_cast<off_t>(size)) != 0)
     return last_os_error();
   if (size == 0)
@@ -133,9 +174,34 @@ void mapping::unmap() noexcept {
 }
 
 std::error_code mapping::sync() noexcept {
+  if (data_ && fault_injection::hit(op::sync))
+    return crashed();
+  if (data_)
+    syncs.fetch_add(1, std::memory_order_relaxed);
   if (data_ && ::msync(data_, size_, MS_SYNC) != 0)
     return last_os_error();
   return {};
+}
+
+} // namespace cafka::storage
+
+namespace cafka::storage {
+
+std::error_code rename_file(const std::filesystem::path& from,
+                            const std::filesystem::path& to) noexcept {
+  if (fault_injection::hit(op::rename))
+    return crashed();
+  std::error_code ec;
+  std::filesystem::rename(from, to, ec);
+  return ec;
+}
+
+std::error_code remove_file(const std::filesystem::path& p) noexcept {
+  if (fault_injection::hit(op::remove))
+    return crashed();
+  std::error_code ec;
+  std::filesystem::remove(p, ec);
+  return ec;
 }
 
 } // namespace cafka::storage

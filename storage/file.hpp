@@ -1,6 +1,7 @@
 #pragma once
 // Thin POSIX file helpers: an owning descriptor, full-length pread/pwrite (retrying short
 // transfers and EINTR), and a shared read-write memory mapping that can be resized.
+// Every mutating call checks the test-only crash hook first (fault_injection.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -9,6 +10,10 @@
 namespace cafka::storage {
 
 std::error_code last_os_error() noexcept; // errno as a std::error_code
+
+// fdatasync, msync and directory fsync calls made by this process so far (all threads). Tests
+// use it to prove a code path does not sync; the log actor reports it in its DEBUG lines.
+uint64_t sync_calls() noexcept;
 
 class file {
 public:
@@ -38,6 +43,12 @@ private:
 
 // fsync on a directory makes created, renamed and deleted entries durable.
 std::error_code sync_dir(const std::filesystem::path& dir) noexcept;
+
+// rename(2) and unlink(2) (a missing file is not an error). Storage renames and removes files
+// only through these, so crash-point tests see every mutation (fault_injection.hpp).
+std::error_code rename_file(const std::filesystem::path& from,
+                            const std::filesystem::path& to) noexcept;
+std::error_code remove_file(const std::filesystem::path& p) noexcept;
 
 // A MAP_SHARED read-write mapping of a whole file; size 0 maps nothing.
 class mapping {

@@ -31,8 +31,9 @@ std::error_code index_file::trim() {
   auto used = entries_ * entry_size_;
   if (map_.size() == used)
     return {};
-  if (auto ec = map_.sync())
-    return ec;
+  // No msync first: dirty pages of a shared mapping stay in the page cache across munmap and
+  // ftruncate, so shrinking never loses entries. Syncing is the caller's business (a roll
+  // leaves it to the flusher, flusher.hpp), so trimming never waits for the disk.
   return map_.map(file_.fd(), used);
 }
 

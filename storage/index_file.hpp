@@ -29,6 +29,7 @@ public:
   std::error_code make_writable();  // grow the file to max_index_bytes and map it all
   std::error_code trim();           // shrink the file to the used entries
   std::error_code sync() { return map_.sync(); }
+  const file& handle() const noexcept { return file_; } // fdatasync covers the mapping's pages
   void close() noexcept;            // unmap and close, no trim (crash-like)
 
 private:

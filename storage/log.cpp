@@ -1,5 +1,6 @@
 #include "storage/log.hpp"
 
+#include "storage/batch_filter.hpp"
 #include "storage/record_batch.hpp"
 #include "storage/recovery.hpp"
 #include "storage/log_impl.hpp"
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <limits>
 
 namespace cafka::storage {
@@ -47,7 +49,7 @@ std::vector<int64_t> list_segments(const fs::path& dir, std::vector<std::string>
       orphans.push_back(p);
   }
   for (auto& p : orphans) {
-    fs::remove(p, ec);
+    ec = remove_file(p);
     notices.push_back("deleted " + p.filename().string() + " (no matching .log)");
   }
   std::sort(bases.begin(), bases.end());
@@ -87,7 +89,7 @@ std::unique_ptr<log> log::open(const log_config& cfg, std::error_code& ec) {
   // Segments deleted before a crash (renamed, not yet removed) are finished off first.
   for (auto& name : remove_deleted_files(cfg.dir, ec))
     st->notices.push_back("removed " + name + " (a deleted segment's file, not yet removed)");
-  if (ec)
+  if (ec || (ec = st->recover_cleaner_state())) // interrupted cleans, cleaner checkpoint
     return nullptr;
   auto bases = list_segments(cfg.dir, st->notices, ec);
   if (ec)
@@ -117,14 +119,23 @@ std::unique_ptr<log> log::open(const log_config& cfg, std::error_code& ec) {
   st->start_offset = std::min(std::max<int64_t>(checkpoint, 0),
                               st->segments.back()->next_offset());
   // From here on a crash must look unclean, so the marker goes before the first append.
-  if (clean && (fs::remove(marker, ec), ec))
+  if (clean && (ec = remove_file(marker)))
     return nullptr;
   if ((ec = sync_dir(cfg.dir)))
     return nullptr;
   return std::unique_ptr<log>{new log(std::move(st))};
 }
 
+int64_t wall_clock_ms() noexcept {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 append_result log::append(char* batch, size_t size, int32_t leader_epoch) {
+  return append(batch, size, leader_epoch, wall_clock_ms());
+}
+
+append_result log::append(char* batch, size_t size, int32_t leader_epoch, int64_t now_ms) {
   append_result res;
   auto& st = *impl_;
   if (st.closed) {
@@ -142,10 +153,18 @@ append_result log::append(char* batch, size_t size, int32_t leader_epoch) {
     res.ec = errc::invalid_record;
     return res;
   }
+  if (st.cfg.cleanup.compact && (res.ec = check_record_keys(batch, h, st.key_check_buffer)))
+    return res; // compacted topics take keyed records only (Kafka: INVALID_RECORD)
+  if (st.cfg.timestamp == timestamp_type::log_append_time)
+    set_log_append_time(batch, size, now_ms, h);
   auto base = st.segments.back()->next_offset();
-  if (!st.segments.back()->fits(size, base + h.last_offset_delta, st.cfg.segment_bytes))
+  auto& active = *st.segments.back();
+  if (!active.fits(size, base + h.last_offset_delta, st.cfg.segment_bytes)
+      || active.due_for_time_roll(h.max_timestamp, now_ms, st.cfg.segment_ms)) {
     if ((res.ec = st.roll()))
       return res;
+    st.segments.back()->set_created_ms(now_ms);
+  }
   patch_batch(batch, base, leader_epoch);
   h.base_offset = base;
   h.partition_leader_epoch = leader_epoch;
@@ -154,6 +173,8 @@ append_result log::append(char* batch, size_t size, int32_t leader_epoch) {
   res.base_offset = base;
   res.last_offset = h.last_offset();
   res.max_timestamp = h.max_timestamp;
+  if (st.cfg.timestamp == timestamp_type::log_append_time)
+    res.log_append_time = now_ms;
   return res;
 }
 
@@ -197,17 +218,43 @@ const log_config& log::config() const noexcept {
   return impl_->cfg;
 }
 
+void log::set_flusher(std::shared_ptr<flusher> f, flushed_callback on_flushed) {
+  impl_->flush_to = f ? std::move(f) : std::make_shared<inline_flusher>();
+  impl_->on_flushed = std::move(on_flushed);
+}
+
+int64_t log::flush_async() {
+  auto& st = *impl_;
+  auto end = log_end_offset();
+  if (st.closed)
+    return end;
+  auto job = std::make_shared<sync_files>();
+  flush_job fj;
+  if (auto ec = job->add(st.segments.back()->log_file()))
+    fj.work = [ec] { return ec; };
+  else
+    fj.work = [job] { return job->run(); };
+  if (st.on_flushed)
+    fj.done = [cb = st.on_flushed, end](std::error_code ec) { cb(end, ec); };
+  st.flush_to->post(std::move(fj));
+  return end;
+}
+
 std::error_code log::flush() {
   if (impl_->closed)
     return errc::storage_error;
-  return impl_->segments.back()->flush(); // sealed segments were flushed when rolled
+  if (auto ec = impl_->sync_sealed_now())
+    return ec;
+  return impl_->segments.back()->flush();
 }
 
 std::error_code log::close() {
   auto& st = *impl_;
   if (st.closed)
     return {};
-  auto ec = st.segments.back()->flush_and_trim();
+  auto ec = st.sync_sealed_now(); // rolled segments the flusher has not synced yet
+  if (!ec)
+    ec = st.segments.back()->flush_and_trim();
   st.release();
   if (ec)
     return ec; // no marker: the next open recovers

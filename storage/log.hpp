@@ -1,18 +1,23 @@
 #pragma once
 // One partition's log: an ordered list of segments in one directory, Kafka's on-disk layout
 // (<20-digit base offset>.log / .index / .timeindex). Not thread-safe: the log actor owns it.
+#include "storage/cleaner.hpp"
 #include "storage/errc.hpp"
+#include "storage/record_bytes.hpp"
 #include "storage/retention.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
 
 namespace cafka::storage {
+
+class flusher; // flusher.hpp
 
 // message.timestamp.type. The numbers are the timestampType bit of a batch's attributes.
 enum class timestamp_type : int8_t { create_time = 0, log_append_time = 1 };
@@ -46,7 +51,10 @@ struct append_result {
   int64_t base_offset = -1;   // offset assigned to the batch's first record
   int64_t last_offset = -1;   // base_offset + lastOffsetDelta
   int64_t max_timestamp = -1; // the batch's maxTimestamp
+  int64_t log_append_time = -1; // now_ms for LogAppendTime logs, else -1 (the produce response)
 };
+
+int64_t wall_clock_ms() noexcept; // system clock, ms since the epoch
 
 struct timestamp_lookup {
   int64_t offset = -1;
@@ -55,7 +63,8 @@ struct timestamp_lookup {
 
 struct read_result {
   std::error_code ec;         // offset_out_of_range when offset < start or > end
-  std::vector<char> records;  // whole batches, starting with the one that contains the offset
+  record_bytes records;       // whole batches, starting with the one that contains the offset:
+                              // slices of the segment's mapping (segment.hpp), not copies
 };
 
 class log {
@@ -71,7 +80,12 @@ public:
 
   // Appends one magic-v2 batch that the caller validated (validate_batch). Sets its base
   // offset and partition leader epoch in place (outside the CRC), then writes the same bytes.
-  // Rolls a new segment first when the batch would not fit in the active one.
+  // Rolls a new segment first when the batch would not fit in the active one, or when the
+  // active one is older than segment_ms (segment::due_for_time_roll). For LogAppendTime logs
+  // it stamps the batch with now_ms first (set_log_append_time: attribute bit, maxTimestamp,
+  // CRC) and indexes it by that time. now_ms is the broker's clock (tests pass their own);
+  // the three-argument form uses wall_clock_ms().
+  append_result append(char* batch, size_t size, int32_t leader_epoch, int64_t now_ms);
   append_result append(char* batch, size_t size, int32_t leader_epoch);
 
   // Reads whole batches beginning with the batch that contains `offset`, up to max_bytes in
@@ -119,11 +133,52 @@ public:
   void reconfigure(const log_config& cfg);
   const log_config& config() const noexcept;
 
-  // Flushes file data and indexes to disk (fdatasync). Blocking: call off the scheduler threads.
+  // Log compaction (rules in cleaner.hpp, implemented in log_clean.cpp). A pass runs in steps:
+  // clean_step starts one when the log is compacted and due (dirty ratio), else continues the
+  // one in progress (building the key map, then one group of segments per step); it does
+  // nothing for a log without cleanup.compact. Replaced segments leave like retention's
+  // (`.deleted`, removed by purge_deleted after opt.delete_delay_ms).
+  clean_step_result clean_step(const cleaner_options& opt, int64_t now_ms);
+  cleanable_range cleanable(int64_t now_ms) const; // what a pass would clean now
+  bool cleaning() const noexcept;                  // a pass is in progress
+  int64_t cleaner_checkpoint() const noexcept;     // the log is compacted below this offset
+
+  // Background flushing (flusher.hpp). The log sends its syncs to f: a roll posts the sealed
+  // segment's syncs (and the directory's) instead of running them inside the append, and
+  // flush_async() posts a sync of the active segment. on_flushed(end, ec) runs on f's thread
+  // after each job, in posting order: without ec, every offset below end is on disk. Without
+  // a flusher the log uses an inline one: the syncs run at once, inside roll.
+  using flushed_callback = std::function<void(int64_t end, std::error_code ec)>;
+  void set_flusher(std::shared_ptr<flusher> f, flushed_callback on_flushed);
+
+  // Posts a flush of everything appended so far (group commit); returns the end it covers.
+  // Only the active segment's .log is synced: earlier segments' jobs were posted before it,
+  // and recovery rebuilds the active segment's indexes after a crash.
+  int64_t flush_async();
+
+  // Flushes file data and indexes to disk now (fdatasync), including sealed segments whose
+  // background sync has not finished. Blocking: call off the scheduler threads.
   std::error_code flush();
 
-  // Flushes and writes the clean-shutdown marker; the log is unusable afterwards.
+  // Flushes everything synchronously (like flush()) and writes the clean-shutdown marker;
+  // the log is unusable afterwards.
   std::error_code close();
+
+  // Suffix truncation (log_truncate.cpp; Kafka's truncateTo): removes every record at or after
+  // `offset`, which must be a batch base offset or the log end (else invalid_request), and at
+  // least the log start (else offset_out_of_range); the log end becomes `offset`. Crash-safe:
+  // after a kill at any point the log opens as either before or after, or with only some of
+  // the later segments gone. The segment holding the cut is rewritten (its prefix copied to a
+  // new file renamed over it), never shrunk in place, so read slices handed out earlier stay
+  // valid (they keep the old bytes). A cleaning pass in progress is dropped. Flush callbacks
+  // already posted may still report an end beyond the new one. An I/O error once the cut
+  // segment is being replaced leaves the log unusable (storage_error): reopen it.
+  std::error_code truncate_to(int64_t offset);
+
+  // Removes every record and continues at `offset` >= log end (Kafka's truncateFullyAndStartAt,
+  // for a Raft follower that installs a snapshot newer than its whole log): log start and log
+  // end become `offset`.
+  std::error_code reset_to(int64_t offset);
 
   // Removes the whole directory (topic deletion). The log is unusable afterwards.
   std::error_code remove();

@@ -52,7 +52,7 @@ size_t log::purge_deleted(int64_t now_ms, std::error_code& ec) {
   size_t n = 0;
   while (n < pending.size() && pending[n].due_ms <= now_ms) {
     for (auto& f : pending[n].files)
-      if (fs::remove(f, ec); ec)
+      if ((ec = remove_file(f)))
         break;
     if (ec)
       break;

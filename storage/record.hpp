@@ -18,7 +18,7 @@ struct record_view {
   int64_t timestamp_delta = 0;
   int32_t offset_delta = 0;
   int64_t offset = 0;    // batch base offset + offset_delta
-  int64_t timestamp = 0; // batch base timestamp + timestamp_delta
+  int64_t timestamp = 0; // batch base timestamp + timestamp_delta (LogAppendTime: maxTimestamp)
   std::optional<std::string_view> key;
   std::optional<std::string_view> value;
   std::vector<header_view> headers;

@@ -11,6 +11,8 @@ namespace {
 constexpr size_t crc_pos = 17;
 constexpr size_t crc_start = 21; // first byte covered by the CRC (attributes)
 constexpr size_t leader_epoch_pos = 12;
+constexpr size_t attributes_pos = 21;
+constexpr size_t max_timestamp_pos = 35;
 
 } // namespace
 
@@ -54,6 +56,15 @@ std::error_code validate_batch(const char* data, size_t size, batch_header& out)
 void patch_batch(char* data, int64_t base_offset, int32_t leader_epoch) noexcept {
   store_be(data, base_offset);
   store_be(data + leader_epoch_pos, leader_epoch);
+}
+
+void set_log_append_time(char* data, size_t size, int64_t now_ms, batch_header& h) noexcept {
+  h.attributes = static_cast<int16_t>(h.attributes | timestamp_type_bit);
+  h.max_timestamp = now_ms;
+  store_be(data + attributes_pos, h.attributes);
+  store_be(data + max_timestamp_pos, now_ms);
+  set_batch_crc(data, size);
+  h.crc = load_be<uint32_t>(data + crc_pos);
 }
 
 // Builders and tests that edit a batch call this after changing bytes the CRC covers.

@@ -14,6 +14,7 @@ namespace cafka::storage {
 
 constexpr size_t batch_header_size = 61;
 constexpr size_t batch_log_overhead = 12; // baseOffset + batchLength precede the counted bytes
+constexpr int16_t timestamp_type_bit = 0x08; // attributes: 0 CreateTime, 1 LogAppendTime
 
 struct batch_header {
   int64_t base_offset;
@@ -34,6 +35,7 @@ struct batch_header {
   int compression() const noexcept { return attributes & 0x7; }
   bool is_transactional() const noexcept { return attributes & 0x10; }
   bool is_control() const noexcept { return attributes & 0x20; }
+  bool is_log_append_time() const noexcept { return attributes & timestamp_type_bit; }
   int64_t last_offset() const noexcept { return base_offset + last_offset_delta; }
 };
 
@@ -47,6 +49,12 @@ std::error_code validate_batch(const char* data, size_t size, batch_header& out)
 
 // Sets baseOffset and partitionLeaderEpoch in place (both outside the CRC).
 void patch_batch(char* data, int64_t base_offset, int32_t leader_epoch) noexcept;
+
+// message.timestamp.type=LogAppendTime (Kafka's LogValidator / setMaxTimestamp): sets the
+// timestampType attribute bit and maxTimestamp = now_ms, then recomputes the CRC. Records keep
+// their deltas and firstTimestamp stays; consumers read every record's time as maxTimestamp.
+// Updates h to match.
+void set_log_append_time(char* data, size_t size, int64_t now_ms, batch_header& h) noexcept;
 
 // Computes the CRC-32C of the whole batch at data (size bytes) and stores it in the header.
 void set_batch_crc(char* data, size_t size) noexcept;

@@ -91,7 +91,9 @@ bool record_reader::next(record_view& out) {
   if (p != end)
     return fail(errc::corrupt_message);
   out.offset = header_.base_offset + out.offset_delta;
-  out.timestamp = header_.base_timestamp + out.timestamp_delta;
+  // LogAppendTime: every record carries the broker's time (Kafka's DefaultRecord.readFrom).
+  out.timestamp = header_.is_log_append_time() ? header_.max_timestamp
+                                               : header_.base_timestamp + out.timestamp_delta;
   p_ = end;
   --remaining_;
   return true;

@@ -70,15 +70,29 @@ std::string index_names(const segment& s) {
   return stem + ".index and " + stem + ".timeindex";
 }
 
-// Cuts the active segment at the end of its last good batch.
+// Cuts the active segment at the end of its last good batch. A torn tail (what a crash in
+// the middle of an append leaves) and a damaged batch (a bad CRC or header: the disk, or a
+// foreign write) are reported differently; both name where the cut is.
 std::error_code truncate_tail(segment& s, const scan_outcome& r, uint64_t file_size,
                               std::vector<std::string>& notices) {
-  auto cut = file_size - r.end;
-  std::string where = r.last_offset >= s.base_offset()
-                        ? "after offset " + std::to_string(r.last_offset) + " in "
-                        : std::string{"at the start of "};
-  notices.push_back("truncated " + std::to_string(cut) + " bytes " + where + s.name() + " ("
-                    + r.problem + ")");
+  auto cut = std::to_string(file_size - r.end);
+  auto pos = std::to_string(r.end);
+  if (r.bad_offset >= 0) // the header was readable: name the batch
+    notices.push_back("corrupt batch at offset " + std::to_string(r.bad_offset) + " (position "
+                      + pos + ") in " + s.name() + ": " + r.problem + "; truncated " + cut
+                      + " bytes");
+  else if (r.torn)
+    notices.push_back("truncated " + cut + " bytes "
+                      + (r.last_offset >= s.base_offset()
+                           ? "after offset " + std::to_string(r.last_offset) + " in "
+                           : std::string{"at the start of "})
+                      + s.name() + " (" + r.problem + ")");
+  else // the header itself is garbage: its offset field means nothing
+    notices.push_back("corrupt batch at position " + pos
+                      + (r.last_offset >= s.base_offset()
+                           ? " (after offset " + std::to_string(r.last_offset) + ")"
+                           : std::string{})
+                      + " in " + s.name() + ": " + r.problem + "; truncated " + cut + " bytes");
   return s.log_file().truncate(r.end);
 }
 
@@ -146,26 +160,6 @@ std::error_code recover_clean(segment& s, std::vector<std::string>& notices) {
   return {};
 }
 
-// The last offset-index entry that points at a matching batch: CRC checks start there.
-uint64_t trusted_position(segment& s) {
-  auto& oi = s.oindex();
-  size_t n = 0; // length of the well-ordered prefix (the rest is preallocated zeros)
-  offset_index::entry prev{s.base_offset() - 1, 0};
-  for (; n < oi.entries(); ++n) {
-    auto e = oi.at(n);
-    if (e.offset <= prev.offset || e.position <= prev.position || e.position >= s.size())
-      break;
-    prev = e;
-  }
-  for (size_t i = n; i > 0 && i + 4 > n; --i) {
-    auto e = oi.at(i - 1);
-    batch_header h;
-    if (!s.read_header(e.position, h) && h.last_offset() == e.offset)
-      return e.position;
-  }
-  return 0;
-}
-
 // The entries on disk up to the first all-zero one (the preallocated rest), before a rebuild
 // overwrites them. Stops early so a crash-sized 10 MiB index is not copied.
 std::vector<char> index_bytes(index_file& f, size_t entry_size) {
@@ -185,9 +179,10 @@ std::error_code recover_unclean(segment& s, std::vector<std::string>& notices) {
   auto file_size = s.size();
   auto old_oi = index_bytes(s.oindex().file(), offset_index::entry_size);
   auto old_ti = index_bytes(s.tindex().file(), time_index::entry_size);
-  auto crc_from = trusted_position(s);
+  // Every batch is CRC-checked, as Kafka recovers unflushed segments: after a power loss an
+  // index page may have reached the disk while log pages before it did not.
   scan_outcome r{};
-  if (auto ec = rebuild(s, file_size, crc_from, r))
+  if (auto ec = rebuild(s, file_size, 0, r))
     return ec;
   if (disagrees(s.oindex().file(), old_oi, offset_index::entry_size)
       || disagrees(s.tindex().file(), old_ti, time_index::entry_size))
@@ -210,6 +205,7 @@ scan_outcome scan_log(const file& f, uint64_t from, uint64_t file_end, int64_t m
     batch_header h;
     if (file_end - pos < batch_header_size) {
       r.problem = "torn batch";
+      r.torn = true;
       break;
     }
     if (f.read_at(hdr, sizeof(hdr), pos)) {
@@ -222,10 +218,12 @@ scan_outcome scan_log(const file& f, uint64_t from, uint64_t file_end, int64_t m
     }
     if (h.total_size() > file_end - pos) {
       r.problem = "torn batch";
+      r.torn = true;
       break;
     }
     if (pos >= crc_from && !crc_ok(f, pos, h, buf)) {
-      r.problem = "bad crc";
+      r.problem = "CRC mismatch";
+      r.bad_offset = h.base_offset;
       break;
     }
     visit(h, pos);

@@ -46,8 +46,7 @@ std::vector<fs::path> mark_segment_deleted(const fs::path& dir, const std::strin
     auto to = dir / (stem + ext + deleted_suffix);
     if (!fs::exists(from))
       continue;
-    fs::rename(from, to, ec);
-    if (ec)
+    if ((ec = rename_file(from, to)))
       return out;
     out.push_back(to);
   }
@@ -63,7 +62,7 @@ std::vector<std::string> remove_deleted_files(const fs::path& dir, std::error_co
       doomed.push_back(entry.path());
   std::vector<std::string> names;
   for (auto& p : doomed) {
-    if (fs::remove(p, ec); ec)
+    if ((ec = remove_file(p)))
       return names;
     names.push_back(p.filename().string());
   }

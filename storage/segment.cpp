@@ -1,5 +1,6 @@
 #include "storage/segment.hpp"
 
+#include "storage/flusher.hpp"
 #include "storage/record_reader.hpp"
 
 #include <algorithm>
@@ -41,6 +42,21 @@ bool segment::fits(size_t n, int64_t last_offset, uint64_t segment_bytes) const 
          && last_offset - base_ <= std::numeric_limits<int32_t>::max();
 }
 
+bool segment::due_for_time_roll(int64_t batch_max_ts, int64_t now_ms, int64_t segment_ms) {
+  if (created_ms_ < 0)
+    created_ms_ = now_ms;
+  if (size_ == 0)
+    return false;
+  if (!rolling_ts_known_) { // after open: the first batch was not tracked
+    batch_header first;
+    rolling_ts_ = read_header(0, first) ? -1 : first.max_timestamp;
+    rolling_ts_known_ = true;
+  }
+  if (rolling_ts_ >= 0) // compared first: a garbage timestamp must not overflow the difference
+    return batch_max_ts > rolling_ts_ && batch_max_ts - rolling_ts_ > segment_ms;
+  return now_ms - created_ms_ > segment_ms;
+}
+
 std::error_code segment::append(const char* data, size_t n, const batch_header& h) {
   if (auto ec = log_.write_at(data, n, size_)) {
     log_.truncate(size_); // drop a partial write so the next append starts clean
@@ -52,6 +68,10 @@ std::error_code segment::append(const char* data, size_t n, const batch_header& 
 
 void segment::track(const batch_header& h, uint64_t pos) noexcept {
   // Kafka's LogSegment.append policy, so rebuilt indexes equal the original ones.
+  if (pos == 0) {
+    rolling_ts_ = h.max_timestamp;
+    rolling_ts_known_ = true;
+  }
   if (h.max_timestamp > max_ts_) {
     max_ts_ = h.max_timestamp;
     offset_of_max_ = h.last_offset();
@@ -73,6 +93,7 @@ void segment::reset_tracking(uint64_t pos, int64_t next_offset, int64_t max_ts,
   max_ts_ = max_ts;
   offset_of_max_ = offset_of_max;
   bytes_since_index_ = 0; // true at the segment start and right after an indexed batch
+  rolling_ts_known_ = false;
 }
 
 std::error_code segment::reset_indexes() {
@@ -108,28 +129,45 @@ std::error_code segment::locate(int64_t offset, uint64_t& pos, batch_header& h) 
   return {};
 }
 
-std::error_code segment::read(int64_t offset, size_t max_bytes, std::vector<char>& out) const {
+std::error_code segment::mapping_to(uint64_t end,
+                                   std::shared_ptr<const mapped_file>& out) const {
+  if (!map_ || map_->length() < end) {
+    // The whole size limit at once, so appends do not need a new mapping; rounded up to the
+    // huge-page-friendly 2 MiB (address space is cheap, mappings are counted: vm.max_map_count).
+    constexpr uint64_t align = uint64_t{2} << 20;
+    uint64_t want = std::max<uint64_t>({end, cfg_.segment_bytes, 1});
+    want = (want + align - 1) / align * align;
+    std::error_code ec;
+    auto m = mapped_file::map(log_.fd(), static_cast<size_t>(want), ec);
+    if (!m)
+      return ec;
+    map_ = std::move(m);
+  }
+  out = map_;
+  return {};
+}
+
+std::error_code segment::read(int64_t offset, size_t max_bytes, record_bytes& out) const {
   uint64_t pos;
   batch_header h;
   if (auto ec = locate(offset, pos, h))
     return ec;
   if (pos >= size_)
     return {};
-  // One pread for everything that may fit, then cut after the last whole batch.
-  size_t want = std::max<size_t>(h.total_size(), std::min<uint64_t>(max_bytes, size_ - pos));
-  auto old = out.size();
-  out.resize(old + want);
-  if (auto ec = log_.read_at(out.data() + old, want, pos)) {
-    out.resize(old);
+  // Everything that may fit, cut after the last whole batch. Only bytes below size_ (appended)
+  // are touched: the mapping reaches past the end of the file.
+  uint64_t want = std::max<uint64_t>(h.total_size(), std::min<uint64_t>(max_bytes, size_ - pos));
+  std::shared_ptr<const mapped_file> map;
+  if (auto ec = mapping_to(pos + want, map))
     return ec;
-  }
-  size_t used = h.total_size();
+  const char* base = map->data() + pos;
+  uint64_t used = h.total_size();
   batch_header next;
   while (used + batch_header_size <= want
-         && !parse_batch_header(out.data() + old + used, want - used, next)
+         && !parse_batch_header(base + used, want - used, next)
          && next.magic == 2 && used + next.total_size() <= want)
     used += next.total_size();
-  out.resize(old + used);
+  out.append(byte_slice{std::move(map), base, static_cast<size_t>(used)});
   return {};
 }
 
@@ -174,6 +212,20 @@ std::error_code segment::seal() {
   // The final entry makes the last time-index entry the segment's largest timestamp.
   tindex_.maybe_append(max_ts_, offset_of_max_);
   return flush_and_trim();
+}
+
+std::error_code segment::seal_unsynced() {
+  tindex_.maybe_append(max_ts_, offset_of_max_);
+  if (auto ec = oindex_.file().trim())
+    return ec;
+  return tindex_.file().trim();
+}
+
+std::error_code segment::add_files_to(sync_files& job) const {
+  for (auto* f : {&log_, &oindex_.file().handle(), &tindex_.file().handle()})
+    if (auto ec = job.add(*f))
+      return ec;
+  return {};
 }
 
 std::error_code segment::flush_and_trim() {

@@ -4,9 +4,18 @@
 // File format (<20-digit base offset>.log, Kafka's): magic-2 record batches stored back to back,
 // verbatim as produced except baseOffset and partitionLeaderEpoch, which the log patches in
 // place (they lie outside the CRC). Offsets increase strictly from batch to batch. Appended at
-// the tracked end position with pwrite, read with pread.
+// the tracked end position with pwrite; headers are read with pread, record bytes are served as
+// slices of one read-only shared mapping of the .log (mapped_file).
+//
+// Mapping invariant: the mapping covers the segment's size limit (it is made once, on the first
+// read, and the file grows under it), but only bytes below size() -- what has been appended --
+// are ever touched or handed out: a mapped page past the end of the file is SIGBUS. Slices
+// outlive the segment (retention, compaction replacing the file), so bytes once handed out must
+// never be cut off under them: a future follower truncation (issue 5) must not shrink a .log
+// under live slices (truncate by rolling to a fresh file, or wait for the slices to go).
 #include "storage/file.hpp"
 #include "storage/log.hpp"
+#include "storage/mapped_file.hpp"
 #include "storage/offset_index.hpp"
 #include "storage/record_batch.hpp"
 #include "storage/time_index.hpp"
@@ -17,6 +26,8 @@
 #include <vector>
 
 namespace cafka::storage {
+
+class sync_files; // flusher.hpp
 
 class segment {
 public:
@@ -36,6 +47,15 @@ public:
   // Whether a batch of n bytes ending at last_offset may be appended without a roll.
   bool fits(size_t n, int64_t last_offset, uint64_t segment_bytes) const noexcept;
 
+  // Time-based rolling (Kafka's LogSegment.shouldRoll/timeWaitedForRoll): a non-empty segment
+  // is due when the incoming batch's maxTimestamp minus the first batch's maxTimestamp exceeds
+  // segment_ms, or, when the first batch has no timestamp (-1), when now_ms minus the
+  // segment's creation time does. Measuring by record time keeps producers with old
+  // timestamps from rolling a segment per batch. A segment opened from disk counts as created
+  // at the first call (Kafka: when it was loaded).
+  bool due_for_time_roll(int64_t batch_max_ts, int64_t now_ms, int64_t segment_ms);
+  void set_created_ms(int64_t now_ms) noexcept { created_ms_ = now_ms; }
+
   // Writes the (already patched) batch at the end and indexes it. On error the file is cut
   // back so the segment stays consistent.
   std::error_code append(const char* data, size_t n, const batch_header& h);
@@ -47,14 +67,19 @@ public:
   std::error_code locate(int64_t offset, uint64_t& pos, batch_header& h) const;
 
   // Appends to out whole batches from the one containing offset, up to max_bytes but at least
-  // one. Appends nothing when no batch here reaches offset.
-  std::error_code read(int64_t offset, size_t max_bytes, std::vector<char>& out) const;
+  // one, as one slice of the mapping (no copy). Appends nothing when no batch here reaches offset.
+  std::error_code read(int64_t offset, size_t max_bytes, record_bytes& out) const;
 
   // The first record with timestamp >= ts (see log::offset_for_timestamp), or {-1, -1}.
   timestamp_lookup offset_for_timestamp(int64_t ts) const;
 
   std::error_code flush();  // fdatasync .log, msync both indexes
-  std::error_code seal();   // roll: final time-index entry, then flush_and_trim()
+  std::error_code seal();   // final time-index entry, then flush_and_trim() (recovery)
+  // A roll's seal: the final time-index entry and indexes shrunk to the used entries, no sync.
+  // The log makes the files durable off the append path (add_files_to + flusher.hpp).
+  std::error_code seal_unsynced();
+  // Adds duplicates of the .log, .index and .timeindex descriptors to a sync job.
+  std::error_code add_files_to(sync_files& job) const;
   std::error_code flush_and_trim(); // clean close: flush, shrink indexes to the used entries
   void close() noexcept;    // release without trimming (what a crash leaves)
 
@@ -74,6 +99,11 @@ private:
   timestamp_lookup first_record_at_or_after(uint64_t pos, const batch_header& h,
                                             int64_t ts) const;
 
+  // The read mapping, (re)made when it does not reach `end` (first read; a segment grown past
+  // the limit it was mapped for: oversized batch, segment_bytes raised). Older mappings live on
+  // in the slices that use them.
+  std::error_code mapping_to(uint64_t end, std::shared_ptr<const mapped_file>& out) const;
+
   int64_t base_;
   log_config cfg_;
   std::string name_;
@@ -85,6 +115,10 @@ private:
   int64_t max_ts_ = -1;          // largest batch maxTimestamp so far
   int64_t offset_of_max_;        // last offset of the first batch that reached max_ts_
   uint64_t bytes_since_index_ = 0;
+  int64_t created_ms_ = -1;      // -1: not known yet (see due_for_time_roll)
+  int64_t rolling_ts_ = -1;      // first batch's maxTimestamp, once rolling_ts_known_
+  bool rolling_ts_known_ = false;
+  mutable std::shared_ptr<const mapped_file> map_; // see "Mapping invariant" above
 };
 
 } // namespace cafka::storage

@@ -1,46 +1,15 @@
 #include "storage/start_offset_checkpoint.hpp"
 
-#include "storage/errc.hpp"
-#include "storage/file.hpp"
-
-#include <fstream>
-#include <string>
+#include "storage/offset_checkpoint.hpp"
 
 namespace cafka::storage {
 
-namespace fs = std::filesystem;
-
-int64_t read_start_offset(const fs::path& dir, std::error_code& ec) {
-  ec.clear();
-  auto path = dir / start_offset_file;
-  if (!fs::exists(path, ec))
-    return -1;
-  std::ifstream in(path);
-  int version = -1;
-  int64_t offset = -1;
-  if (!(in >> version >> offset) || version != 0 || offset < 0) {
-    ec = errc::storage_error;
-    return -1;
-  }
-  return offset;
+int64_t read_start_offset(const std::filesystem::path& dir, std::error_code& ec) {
+  return read_offset_checkpoint(dir / start_offset_file, ec);
 }
 
-std::error_code write_start_offset(const fs::path& dir, int64_t offset) {
-  auto tmp = dir / (std::string{start_offset_file} + ".tmp");
-  std::error_code ec;
-  auto text = "0\n" + std::to_string(offset) + "\n";
-  {
-    auto f = file::open(tmp, true, ec);
-    if (ec)
-      return ec;
-    if ((ec = f.truncate(0)) || (ec = f.write_at(text.data(), text.size(), 0))
-        || (ec = f.datasync()))
-      return ec;
-  }
-  fs::rename(tmp, dir / start_offset_file, ec);
-  if (ec)
-    return ec;
-  return sync_dir(dir);
+std::error_code write_start_offset(const std::filesystem::path& dir, int64_t offset) {
+  return write_offset_checkpoint(dir / start_offset_file, offset);
 }
 
 } // namespace cafka::storage

@@ -12,6 +12,8 @@
 // Replies of an ended round are ignored (round counter). Finally the response-level max_bytes
 // is applied in request order, whole batches only, the first non-empty partition always whole
 // (KIP-74).
+// Records stay slices of the segments' mappings all the way (cut by whole batches, never copied);
+// the connection splices them into the response with one gather write.
 #include "net/handlers/handlers.hpp"
 
 #include "net/error_mapping.hpp"
@@ -71,7 +73,7 @@ void set_error(partition_response_t& p, errc ec) {
   p.high_watermark = -1;
   p.last_stable_offset = -1;
   p.log_start_offset = -1;
-  p.records = std::vector<char>{};
+  p.records = protocol::record_bytes{};
 }
 
 // Stores one replica reply; returns whether it carries data or an error (ends a wait).
@@ -92,12 +94,14 @@ bool store(fetch_state& st, const slot& s, fetch_reply& r) {
   return has_data;
 }
 
-// Length of the longest prefix of whole batches within budget.
-size_t whole_batches(const std::vector<char>& records, size_t budget) {
+// Length of the longest prefix of whole batches within budget (reads only batch headers).
+size_t whole_batches(const protocol::record_bytes& records, size_t budget) {
   size_t used = 0;
+  char head[storage::batch_header_size];
   while (used < records.size()) {
     storage::batch_header h;
-    if (storage::parse_batch_header(records.data() + used, records.size() - used, h))
+    if (!records.copy_out(used, sizeof(head), head)
+        || storage::parse_batch_header(head, sizeof(head), h))
       break;
     if (used + h.total_size() > budget || used + h.total_size() > records.size())
       break;
@@ -117,7 +121,7 @@ void apply_max_bytes(fetch_state& st) {
       auto& records = *p.records;
       size_t keep = first ? records.size() : whole_batches(records, budget);
       first = false;
-      records.resize(keep);
+      records.truncate(keep);
       budget -= std::min(budget, keep);
     }
   }

@@ -40,6 +40,9 @@ CAFKA_HANDLER(list_groups_handler, list_groups_request, 0, 2)
 CAFKA_HANDLER(delete_groups_handler, delete_groups_request, 0, 1)
 CAFKA_HANDLER(offset_delete_handler, offset_delete_request, 0, 0)
 CAFKA_HANDLER(delete_records_handler, delete_records_request, 0, 1)
+CAFKA_HANDLER(describe_configs_handler, describe_configs_request, 0, 4)
+CAFKA_HANDLER(alter_configs_handler, alter_configs_request, 0, 2)
+CAFKA_HANDLER(incremental_alter_configs_handler, incremental_alter_configs_request, 0, 1)
 
 #undef CAFKA_HANDLER
 
@@ -49,6 +52,7 @@ using all_handlers =
              create_partitions_handler, find_coordinator_handler, join_group_handler,
              sync_group_handler, heartbeat_handler, leave_group_handler, offset_commit_handler,
              offset_fetch_handler, describe_groups_handler, list_groups_handler,
-             delete_groups_handler, offset_delete_handler, delete_records_handler>;
+             delete_groups_handler, offset_delete_handler, delete_records_handler,
+             describe_configs_handler, alter_configs_handler, incremental_alter_configs_handler>;
 
 } // namespace cafka::net

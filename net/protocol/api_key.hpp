@@ -36,6 +36,7 @@ enum class api_key : int16_t {
   sasl_authenticate = 36,
   create_partitions = 37,
   delete_groups = 42,
+  incremental_alter_configs = 44,
   offset_delete = 47,
 };
 
@@ -71,6 +72,7 @@ constexpr int16_t first_flexible_version(int16_t key) {
     case 36: return 2; // SaslAuthenticate
     case 37: return 2; // CreatePartitions
     case 42: return 2; // DeleteGroups
+    case 44: return 1; // IncrementalAlterConfigs
     case 47: return -1; // OffsetDelete
     default: return -1;
   }

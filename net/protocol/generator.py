@@ -28,8 +28,9 @@ APIS = [
     ("ApiVersions", 0, 3), ("CreateTopics", 0, 4), ("DeleteTopics", 0, 3),
     ("DeleteRecords", 0, 1), ("InitProducerId", 0, 4), ("AddPartitionsToTxn", 0, 1),
     ("AddOffsetsToTxn", 0, 1), ("EndTxn", 0, 1), ("TxnOffsetCommit", 0, 2),
-    ("DescribeConfigs", 0, 2), ("AlterConfigs", 0, 1), ("SaslAuthenticate", 0, 1),
+    ("DescribeConfigs", 0, 4), ("AlterConfigs", 0, 2), ("SaslAuthenticate", 0, 1),
     ("CreatePartitions", 0, 1), ("DeleteGroups", 0, 1), ("OffsetDelete", 0, 0),
+    ("IncrementalAlterConfigs", 0, 1),
 ]
 # Data schemas (records in internal topics, consumer protocol); all their valid versions.
 DATA = ["GroupMetadataKey", "GroupMetadataValue", "OffsetCommitKey", "OffsetCommitValue",
@@ -76,8 +77,15 @@ def strip_comments(text):
     return "".join(out)
 
 
+# Kafka 3.4.0 schemas missing from the shared schema copy (byte-identical, committed here).
+EXTRA_SCHEMAS = os.path.join(HERE, "schemas")
+
+
 def load_schema(schema_dir, name):
-    with open(os.path.join(schema_dir, name + ".json"), encoding="utf-8") as f:
+    path = os.path.join(schema_dir, name + ".json")
+    if not os.path.exists(path):
+        path = os.path.join(EXTRA_SCHEMAS, name + ".json")
+    with open(path, encoding="utf-8") as f:
         return json.loads(strip_comments(f.read()))
 
 
@@ -269,7 +277,7 @@ def value_type(m, f):
     if f.is_struct:
         return m.structs[f.elem].cname
     return {"float64": "double", "bool": "bool", "uuid": "uuid", "string": "std::string",
-            "bytes": "std::vector<char>", "records": "std::vector<char>"}.get(f.elem) \
+            "bytes": "std::vector<char>", "records": "record_bytes"}.get(f.elem) \
         or INTS[f.elem][0]
 
 
@@ -362,8 +370,13 @@ def enc_scalar(m, f, e, mode, w):
         return f"{e}.encode({w}, version);"
     if f.elem in INTS or f.elem in ("float64", "bool", "uuid"):
         return f"{w}.write_{f.elem}({e});"
-    kind = "string" if f.elem == "string" else "bytes"
+    kind = enc_kind(f)
     return pick(mode, f"{w}.write_compact_{kind}({e})", f"{w}.write_{kind}({e})") + ";"
+
+
+def enc_kind(f):
+    """Writer function family: records may carry slices (writer::write_records)."""
+    return f.elem if f.elem in ("string", "records") else "bytes"
 
 
 def dec_scalar(m, f, mode, r):
@@ -408,12 +421,13 @@ def enc_field(m, f, ctx, mode, w):
     if f.is_struct:
         return [f"if ({e}) {{", f"  {w}.write_int8(1);", f"  {e}->encode({w}, version);",
                 "} else {", f"  {w}.write_int8(-1);", "}"]
-    kind = "string" if f.elem == "string" else "bytes"
+    kind = enc_kind(f)
     nullable = pick(mode, f"{w}.write_compact_nullable_{kind}({e})",
                     f"{w}.write_nullable_{kind}({e})") + ";"
     if nc == "":
         return [nullable]
-    empty_value = "std::string()" if kind == "string" else "std::vector<char>()"
+    empty_value = {"string": "std::string()", "records": "record_bytes()"}.get(
+        kind, "std::vector<char>()")
     plain = enc_scalar(m, f, f"{e} ? *{e} : {empty_value}", mode, w)
     if nc is None:
         return [plain]
@@ -708,7 +722,8 @@ def fill_value(m, f, k):
         return "uuid{{" + ", ".join(str((k * 17 + i) % 256) for i in range(16)) + "}}"
     if f.elem == "string":
         return f'std::string("{f.cname}_{k}")'
-    return f"std::vector<char>{{'x', '{k % 10}', '\\0', 'y'}}"
+    v = f"std::vector<char>{{'x', '{k % 10}', '\\0', 'y'}}"
+    return f"record_bytes({v})" if f.elem == "records" else v
 
 
 def fill_body(m, s):

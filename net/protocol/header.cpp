@@ -43,10 +43,10 @@ void write_response_header(writer& w, const request_header& h) {
     w.write_empty_tagged_fields();
 }
 
-void patch_frame_size(std::vector<char>& frame) {
+void patch_frame_size(std::vector<char>& frame, size_t spliced) {
   if (frame.size() < 4)
     throw std::invalid_argument("patch_frame_size: frame shorter than its size prefix");
-  auto size = frame.size() - 4;
+  auto size = frame.size() - 4 + spliced;
   if (size > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
     throw std::invalid_argument("patch_frame_size: frame too large");
   for (int i = 0; i < 4; ++i)

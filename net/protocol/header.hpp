@@ -40,8 +40,9 @@ void write_request_header(writer& w, const request_header& h);
 /// fields) when the request's API version is flexible; ApiVersions always uses v0.
 void write_response_header(writer& w, const request_header& h);
 
-/// Writes frame.size() - 4 big-endian into bytes [0, 4) of a frame whose first four bytes were
-/// reserved for the size. Throws std::invalid_argument for frames shorter than 4 bytes.
-void patch_frame_size(std::vector<char>& frame);
+/// Writes frame.size() - 4 + spliced big-endian into bytes [0, 4) of a frame whose first four
+/// bytes were reserved for the size; `spliced`: bytes of slices the writer kept out of the frame
+/// buffer (writer::splices). Throws std::invalid_argument for frames shorter than 4 bytes.
+void patch_frame_size(std::vector<char>& frame, size_t spliced = 0);
 
 } // namespace cafka::protocol

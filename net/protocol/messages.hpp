@@ -61,6 +61,8 @@
 #include "net/protocol/generated/delete_groups_response.hpp"
 #include "net/protocol/generated/offset_delete_request.hpp"
 #include "net/protocol/generated/offset_delete_response.hpp"
+#include "net/protocol/generated/incremental_alter_configs_request.hpp"
+#include "net/protocol/generated/incremental_alter_configs_response.hpp"
 #include "net/protocol/generated/group_metadata_key.hpp"
 #include "net/protocol/generated/group_metadata_value.hpp"
 #include "net/protocol/generated/offset_commit_key.hpp"

@@ -340,6 +340,41 @@ void writer::write_compact_nullable_bytes(const std::optional<std::vector<char>>
     write_unsigned_varint(0);
 }
 
+void writer::put_records(const record_bytes& b) {
+  if (!splices_ || !b.has_slices()) {
+    b.for_each_piece([this](const char* p, size_t n) { write_raw(p, n); });
+    return;
+  }
+  for (const auto& s : b.slices()) {
+    splices_->push_back({out_.size(), s});
+    spliced_bytes_ += s.size;
+  }
+}
+
+void writer::write_records(const record_bytes& b) {
+  write_int32(int32_length(b.size()));
+  put_records(b);
+}
+
+void writer::write_compact_records(const record_bytes& b) {
+  write_unsigned_varint(compact_length(b.size()));
+  put_records(b);
+}
+
+void writer::write_nullable_records(const std::optional<record_bytes>& b) {
+  if (b)
+    write_records(*b);
+  else
+    write_int32(-1);
+}
+
+void writer::write_compact_nullable_records(const std::optional<record_bytes>& b) {
+  if (b)
+    write_compact_records(*b);
+  else
+    write_unsigned_varint(0);
+}
+
 void writer::write_array_length(size_t n) {
   write_int32(int32_length(n));
 }

@@ -8,7 +8,11 @@
 //   array           int32 count (-1 = null); compact array: unsigned varint count+1 (0 = null)
 //   varint/varlong  zigzag-encoded, 7 bits per byte, little-endian groups
 //   tagged fields   unsigned varint count, then per field: varint tag, varint size, data
+//   records         as bytes; on the write side slices of a record_bytes may be left out of
+//                   the buffer and spliced in by the socket's gather write (zero-copy Fetch)
 #pragma once
+
+#include "storage/record_bytes.hpp"
 
 #include <array>
 #include <cstddef>
@@ -32,6 +36,14 @@ struct encode_error : std::runtime_error {
 };
 
 using uuid = std::array<uint8_t, 16>;
+using storage::byte_slice;
+using storage::record_bytes;
+
+/// A slice the writer kept out of its buffer: on the wire it goes right before buffer[at].
+struct spliced_slice {
+  size_t at = 0;
+  byte_slice slice;
+};
 
 class reader {
 public:
@@ -86,9 +98,13 @@ private:
 
 class writer {
 public:
-  explicit writer(std::vector<char>& out) : out_(out) {}
+  /// With `splices`, the slices of record_bytes are recorded there instead of copied into
+  /// `out`; without, every byte is copied (same wire bytes either way).
+  explicit writer(std::vector<char>& out, std::vector<spliced_slice>* splices = nullptr)
+    : out_(out), splices_(splices) {}
 
-  size_t size() const { return out_.size(); }
+  /// Bytes written so far, spliced slices included.
+  size_t size() const { return out_.size() + spliced_bytes_; }
 
   void write_raw(const char* data, size_t size);
   void write_int8(int8_t x);
@@ -115,6 +131,11 @@ public:
   void write_nullable_bytes(const std::optional<std::vector<char>>& b);
   void write_compact_nullable_bytes(const std::optional<std::vector<char>>& b);
 
+  void write_records(const record_bytes& b);          // as bytes
+  void write_compact_records(const record_bytes& b);  // as compact bytes
+  void write_nullable_records(const std::optional<record_bytes>& b);
+  void write_compact_nullable_records(const std::optional<record_bytes>& b);
+
   void write_array_length(size_t n);         // int32 count
   void write_compact_array_length(size_t n); // unsigned varint count+1
   void write_null_array();
@@ -126,8 +147,11 @@ public:
 private:
   template <class T>
   void write_big_endian(T x);
+  void put_records(const record_bytes& b);
 
   std::vector<char>& out_;
+  std::vector<spliced_slice>* splices_;
+  size_t spliced_bytes_ = 0;
 };
 
 } // namespace cafka::protocol

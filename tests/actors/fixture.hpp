@@ -161,6 +161,10 @@ struct decoded_record {
 };
 
 // Every record in a fetch result, with its absolute offset.
+inline std::vector<decoded_record> decode(const std::vector<char>& records);
+inline std::vector<decoded_record> decode(const storage::record_bytes& records) {
+  return decode(records.flatten());
+}
 inline std::vector<decoded_record> decode(const std::vector<char>& records) {
   std::vector<decoded_record> out;
   storage::batch_iterator it{records.data(), records.size()};

@@ -67,9 +67,9 @@ struct group_harness {
     const broker_config* config = &bcfg;
     bridges.push_back(sys->spawn([=](caf::event_based_actor* self) -> caf::behavior {
       auto r = net::dispatch_frame(self, node_handle, *config, frame,
-                                   [out](std::vector<char> f, bool) {
+                                   [out](net::response_frame f, bool) {
                                      out->done = true;
-                                     out->frame = std::move(f);
+                                     out->frame = f.flatten();
                                    });
       REQUIRE(r.ok);
       return {[](int32_t) {}};

@@ -92,6 +92,7 @@ partition_replica_actor::behavior_type silent_replica(partition_replica_actor::p
     },
     [](delete_atom) { return errc::none; },
     [](delete_records_atom, int64_t) { return offset_reply{}; },
+    [](configure_atom, int32_t) { return errc::none; },
   };
 }
 

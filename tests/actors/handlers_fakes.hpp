@@ -38,7 +38,7 @@ inline fetch_reply fake_read(const fake_replica_state& st, const fetch_args& arg
       continue;
     if (!r.records.empty() && r.records.size() + st.batches[i].size() > size_t(args.max_bytes))
       break;
-    r.records.insert(r.records.end(), st.batches[i].begin(), st.batches[i].end());
+    r.records.append(st.batches[i].data(), st.batches[i].size());
   }
   return r;
 }

@@ -61,10 +61,10 @@ struct harness {
     const broker_config* config = &bcfg;
     bridges.push_back(sys->spawn([=](caf::event_based_actor* self) mutable -> caf::behavior {
       auto ctx = std::make_shared<net::request_context>(
-        self, node_handle, *config, header, [out](std::vector<char> frame, bool has_response) {
+        self, node_handle, *config, header, [out](net::response_frame frame, bool has_response) {
           out->done = true;
           out->has_response = has_response;
-          out->frame = std::move(frame);
+          out->frame = frame.flatten();
         });
       Handler::handle(ctx, std::move(req));
       return {[](int32_t) {}};

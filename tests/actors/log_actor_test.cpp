@@ -47,7 +47,8 @@ TEST_CASE_METHOD(log_fixture, "log actor appends, reads and looks up offsets", "
   CHECK(decode(r.records).size() == 3);
   // The leader epoch given to append is stamped into the stored batch.
   storage::batch_header h;
-  REQUIRE_FALSE(storage::parse_batch_header(r.records.data(), r.records.size(), h));
+  auto stored = r.records.flatten();
+  REQUIRE_FALSE(storage::parse_batch_header(stored.data(), stored.size(), h));
   CHECK(h.partition_leader_epoch == 3);
   CHECK(call<read_reply>(log, read_atom::value, int64_t{4}, int32_t{1024}).ec
         == errc::offset_out_of_range);
@@ -91,7 +92,7 @@ TEST_CASE("trim_batches_below keeps whole batches under the limit", "[log_actor]
   auto second = b.build(2); // offset 2
   std::vector<char> both = first;
   both.insert(both.end(), second.begin(), second.end());
-  auto cut = both;
+  storage::record_bytes cut = both;
   trim_batches_below(cut, 2);
   CHECK(cut == first);
   cut = both;
@@ -102,7 +103,18 @@ TEST_CASE("trim_batches_below keeps whole batches under the limit", "[log_actor]
   CHECK(cut.empty());
   // A torn tail is dropped, never served half.
   cut = both;
-  cut.resize(both.size() - 1);
+  cut.truncate(both.size() - 1);
   trim_batches_below(cut, 100);
   CHECK(cut == first);
+  // Slices (a segment read) are cut without copying, also when a header spans two slices.
+  auto held = std::make_shared<const std::vector<char>>(both);
+  storage::record_bytes sliced;
+  sliced.append({held, held->data(), first.size() + 5});
+  sliced.append({held, held->data() + first.size() + 5, second.size() - 5});
+  auto cut_slices = sliced;
+  trim_batches_below(cut_slices, 3);
+  CHECK(cut_slices == both);
+  trim_batches_below(cut_slices, 2);
+  CHECK(cut_slices == first);
+  CHECK(cut_slices.has_slices());
 }

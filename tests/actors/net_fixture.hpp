@@ -22,7 +22,7 @@ struct fake_sink : frame_sink {
   std::vector<std::string> closes;
   std::string peer_name = "test:1";
   size_t completed_without_response = 0;
-  void deliver(std::vector<char> f) override { frames.push_back(std::move(f)); }
+  void deliver(response_frame f) override { frames.push_back(f.flatten()); }
   void completed(size_t n) override { completed_without_response += n; }
   void close(std::string reason) override { closes.push_back(std::move(reason)); }
   const std::string& peer() const override { return peer_name; }

@@ -16,7 +16,7 @@ std::vector<char> bytes(const std::string& s) {
 
 struct collector {
   std::vector<std::string> out;
-  void operator()(std::vector<char>&& f) { out.emplace_back(f.begin(), f.end()); }
+  void operator()(cafka::net::response_frame&& f) { out.emplace_back(f.bytes.begin(), f.bytes.end()); }
 };
 
 } // namespace

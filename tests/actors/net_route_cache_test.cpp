@@ -78,7 +78,7 @@ struct harness {
     bridges.push_back(sys->spawn([=](caf::event_based_actor* self) mutable -> caf::behavior {
       auto ctx = std::make_shared<net::request_context>(
         self, node_handle, *config, header,
-        [frame](std::vector<char> f, bool) { *frame = std::move(f); });
+        [frame](net::response_frame f, bool) { *frame = f.flatten(); });
       ctx->routes = c;
       net::produce_handler::handle(ctx, std::move(req));
       return {[](int32_t) {}};

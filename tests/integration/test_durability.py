@@ -1,16 +1,19 @@
 """Durability across process death: every record acknowledged with acks=all is readable at the same
 offset after kill -9 + restart; a clean SIGTERM + restart serves the same data; a kill -9 during
 sustained produce loses nothing that was acknowledged and new produce continues at the next
-offset."""
+offset; after recovery every .log file holds only whole batches with valid CRCs (no garbage); a
+corrupt batch in the middle of the active segment is named in the log and cut, the records before
+it are served."""
 
 import glob
 import os
+import struct
 import threading
 
 from confluent_kafka import KafkaError, TopicPartition
 
 from ckutil import consume_partitions, consumer, produce_all, producer
-from harness import Broker, check, main, unique_topic, wait_until
+from harness import Broker, check, crc32c, main, unique_topic, wait_until
 
 
 def new_broker():
@@ -146,6 +149,8 @@ def test_kill9_during_produce():
         check(len(acked_at_kill) >= 20000, "acked count shrank?")
         b.start()
         wm = verify(b.bootstrap, topic, acked_at_kill, allow_extra=True)
+        # Recovery left no garbage: the broker is idle, its files are complete.
+        check(check_no_garbage(b.data_dir) > 0, "no batches found by the garbage check")
         # New produce continues exactly at the recovered end of each partition.
         more = produce_all(producer(b.bootstrap), topic,
                            [{"value": f"after-{i}".encode(), "partition": i % 2}
@@ -155,9 +160,37 @@ def test_kill9_during_produce():
             check(offs == list(range(wm[part][1], wm[part][1] + 10)),
                   f"partition {part}: post-crash offsets {offs}, expected from {wm[part][1]}")
         b.stop()
+        check_no_garbage(b.data_dir)
         b.start()
         verify(b.bootstrap, topic, acked_at_kill + [dict(r, i=10**9 + r["i"]) for r in more],
                allow_extra=True)
+
+
+def check_no_garbage(data_dir):
+    """Every segment under data_dir is a sequence of whole magic-2 batches with valid CRC-32C
+    and increasing offsets, ending exactly at the end of the file. Returns the batch count."""
+    batches = 0
+    for part_dir in sorted(glob.glob(os.path.join(data_dir, "*"))):
+        last = -1
+        for path in sorted(glob.glob(os.path.join(part_dir, "[0-9]" * 20 + ".log"))):
+            with open(path, "rb") as f:
+                data = f.read()
+            pos = 0
+            while pos < len(data):
+                where = f"{path} at position {pos} of {len(data)}"
+                check(len(data) - pos >= 61, f"{where}: torn batch header after recovery")
+                base, length = struct.unpack_from(">qi", data, pos)
+                magic, crc = struct.unpack_from(">bI", data, pos + 16)
+                last_delta = struct.unpack_from(">i", data, pos + 23)[0]
+                end = pos + 12 + length
+                check(magic == 2 and length >= 49 and end <= len(data),
+                      f"{where}: not a whole batch (magic {magic}, length {length})")
+                check(crc32c(data[pos + 21:end]) == crc, f"{where}: CRC mismatch")
+                check(base > last, f"{where}: offset {base} after {last}")
+                last = base + last_delta
+                pos = end
+                batches += 1
+    return batches
 
 
 def segment_files(b, topic, partition):
@@ -188,6 +221,7 @@ def test_torn_tail_recovery():
             f.write(os.urandom(37))
         b.start()
         wm = verify(b.bootstrap, topic, reports)
+        check_no_garbage(b.data_dir)  # both damaged tails were cut
         more = produce_all(producer(b.bootstrap), topic,
                            [{"value": b"after-torn", "partition": p} for p in (0, 1)])
         for r in more:
@@ -207,6 +241,55 @@ def test_torn_tail_recovery():
             c.close()
 
 
+def test_corrupt_batch_mid_segment():
+    """A batch with a bad CRC in the middle of the active segment, found after a kill -9:
+    the broker starts, names the batch (offset, position, file) in its log, serves every record
+    before it, appends after them, and restarts again without further repairs."""
+    with new_broker() as b:
+        topic = unique_topic("corrupt")
+        recs = [{"value": f"c-{i:05d}-".encode() + b"q" * 100, "partition": 0}
+                for i in range(3000)]
+        reports = produce_all(producer(b.bootstrap, linger_ms=5, batch_num_messages=40), topic,
+                              recs)
+        b.kill9()
+        path = segment_files(b, topic, 0)[-1]
+        with open(path, "rb") as f:
+            data = bytearray(f.read())
+        starts, pos = [], 0
+        while pos < len(data):
+            starts.append(pos)
+            pos += 12 + struct.unpack_from(">i", data, pos + 8)[0]
+        check(len(starts) >= 5, f"want several batches in the active segment, got {len(starts)}")
+        bad_pos = starts[len(starts) // 2]
+        bad_offset = struct.unpack_from(">q", data, bad_pos)[0]
+        data[bad_pos + 61 + 7] ^= 0x20  # inside the records: only the CRC can tell
+        with open(path, "wb") as f:
+            f.write(data)
+        b.start()
+        notice = (f"{topic}-0: recovery: corrupt batch at offset {bad_offset} (position {bad_pos}) "
+                  f"in {os.path.basename(path)}: CRC mismatch; truncated {len(data) - bad_pos} "
+                  f"bytes")
+        check(notice in b.log_text(), f"server log lacks the notice {notice!r}")
+        kept = [r for r in reports if r["partition"] == 0 and r["offset"] < bad_offset]
+        check(len(kept) == bad_offset, f"{len(kept)} acknowledged records below {bad_offset}")
+        wm = watermarks(b.bootstrap, topic, [0])
+        check(wm[0] == (0, bad_offset), f"watermarks {wm[0]}, want (0, {bad_offset})")
+        msgs = consume_partitions(b.bootstrap, topic, [0], bad_offset, timeout=60)
+        by_offset = {m["offset"]: m["value"] for m in msgs}
+        for r in kept:
+            check(by_offset.get(r["offset"]) == r["value"], f"record {r['offset']} changed")
+        more = produce_all(producer(b.bootstrap), topic, [{"value": b"after", "partition": 0}])
+        check(more[0]["offset"] == bad_offset,
+              f"append after recovery at {more[0]['offset']}, want {bad_offset}")
+        check_no_garbage(b.data_dir)
+        b.kill9()
+        starts_before = b.log_text().count("recovery: corrupt batch")
+        b.start()
+        check(b.log_text().count("recovery: corrupt batch") == starts_before,
+              "a second start repaired again")
+        check(watermarks(b.bootstrap, topic, [0])[0] == (0, bad_offset + 1), "after 2nd start")
+
+
 if __name__ == "__main__":
     main([test_kill9_after_ack, test_clean_restart, test_kill9_during_produce,
-          test_torn_tail_recovery])
+          test_torn_tail_recovery, test_corrupt_batch_mid_segment])

@@ -1,5 +1,6 @@
-"""kafkajs 2.2.4 (from npm) against a real cafka-server: admin create/describe/delete, producer
-with acks=all and headers, a consumer group that consumes everything and commits.
+"""kafkajs 2.2.4 (from npm) against a real cafka-server: admin create/describe/delete,
+alterConfigs + describeConfigs of a topic key, producer with acks=all and headers, a consumer
+group that consumes everything and commits.
 
 The client lives in tests/integration/kafkajs (package.json + lock file); scripts/setup.sh runs
 `npm ci` there. kafkajs negotiates each API's version as min(its max, the broker's max).

@@ -4,55 +4,73 @@
 
 namespace cafka::protocol {
 
-void alter_configs_request::alterable_config::encode(writer& w, int16_t /*version*/) const {
-  w.write_string(name);
-  w.write_nullable_string(value);
+void alter_configs_request::alterable_config::encode(writer& w, int16_t version) const {
+  const bool flexible = version >= flexible_from;
+  flexible ? w.write_compact_string(name) : w.write_string(name);
+  flexible ? w.write_compact_nullable_string(value) : w.write_nullable_string(value);
+  if (flexible)
+    w.write_empty_tagged_fields();
 }
 
-void alter_configs_request::alterable_config::decode(reader& r, int16_t /*version*/) {
+void alter_configs_request::alterable_config::decode(reader& r, int16_t version) {
   *this = alterable_config{};
-  name = r.read_string();
-  value = r.read_nullable_string();
+  const bool flexible = version >= flexible_from;
+  name = flexible ? r.read_compact_string() : r.read_string();
+  value = flexible ? r.read_compact_nullable_string() : r.read_nullable_string();
+  if (flexible)
+    r.skip_tagged_fields();
 }
 
 void alter_configs_request::alter_configs_resource::encode(writer& w, int16_t version) const {
+  const bool flexible = version >= flexible_from;
   w.write_int8(resource_type);
-  w.write_string(resource_name);
-  w.write_array_length(configs.size());
+  flexible ? w.write_compact_string(resource_name) : w.write_string(resource_name);
+  flexible ? w.write_compact_array_length(configs.size()) : w.write_array_length(configs.size());
   for (const auto& item : configs)
     item.encode(w, version);
+  if (flexible)
+    w.write_empty_tagged_fields();
 }
 
 void alter_configs_request::alter_configs_resource::decode(reader& r, int16_t version) {
   *this = alter_configs_resource{};
+  const bool flexible = version >= flexible_from;
   resource_type = r.read_int8();
-  resource_name = r.read_string();
+  resource_name = flexible ? r.read_compact_string() : r.read_string();
   {
-    const int32_t n = r.read_array_length();
+    const int32_t n = flexible ? r.read_compact_array_length() : r.read_array_length();
     if (n < 0)
       throw decode_error("alter_configs_request::alter_configs_resource.configs: null for a non-nullable array");
     for (int32_t i = 0; i < n; ++i)
       configs.emplace_back().decode(r, version);
   }
+  if (flexible)
+    r.skip_tagged_fields();
 }
 
 void alter_configs_request::encode(writer& w, int16_t version) const {
-  w.write_array_length(resources.size());
+  const bool flexible = version >= flexible_from;
+  flexible ? w.write_compact_array_length(resources.size()) : w.write_array_length(resources.size());
   for (const auto& item : resources)
     item.encode(w, version);
   w.write_bool(validate_only);
+  if (flexible)
+    w.write_empty_tagged_fields();
 }
 
 void alter_configs_request::decode(reader& r, int16_t version) {
   *this = alter_configs_request{};
+  const bool flexible = version >= flexible_from;
   {
-    const int32_t n = r.read_array_length();
+    const int32_t n = flexible ? r.read_compact_array_length() : r.read_array_length();
     if (n < 0)
       throw decode_error("alter_configs_request.resources: null for a non-nullable array");
     for (int32_t i = 0; i < n; ++i)
       resources.emplace_back().decode(r, version);
   }
   validate_only = r.read_bool();
+  if (flexible)
+    r.skip_tagged_fields();
 }
 
 } // namespace cafka::protocol

@@ -11,11 +11,11 @@
 
 namespace cafka::protocol {
 
-/// AlterConfigsRequest (api key 33, versions 0-1, flexible from v2).
+/// AlterConfigsRequest (api key 33, versions 0-2, flexible from v2).
 struct alter_configs_request {
   static constexpr int16_t api_key = 33;
   static constexpr int16_t min_version = 0;
-  static constexpr int16_t max_version = 1;
+  static constexpr int16_t max_version = 2;
   static constexpr int16_t flexible_from = 2;
 
   struct alterable_config {

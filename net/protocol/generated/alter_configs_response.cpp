@@ -4,38 +4,50 @@
 
 namespace cafka::protocol {
 
-void alter_configs_response::alter_configs_resource_response::encode(writer& w, int16_t /*version*/) const {
+void alter_configs_response::alter_configs_resource_response::encode(writer& w, int16_t version) const {
+  const bool flexible = version >= flexible_from;
   w.write_int16(error_code);
-  w.write_nullable_string(error_message);
+  flexible ? w.write_compact_nullable_string(error_message) : w.write_nullable_string(error_message);
   w.write_int8(resource_type);
-  w.write_string(resource_name);
+  flexible ? w.write_compact_string(resource_name) : w.write_string(resource_name);
+  if (flexible)
+    w.write_empty_tagged_fields();
 }
 
-void alter_configs_response::alter_configs_resource_response::decode(reader& r, int16_t /*version*/) {
+void alter_configs_response::alter_configs_resource_response::decode(reader& r, int16_t version) {
   *this = alter_configs_resource_response{};
+  const bool flexible = version >= flexible_from;
   error_code = r.read_int16();
-  error_message = r.read_nullable_string();
+  error_message = flexible ? r.read_compact_nullable_string() : r.read_nullable_string();
   resource_type = r.read_int8();
-  resource_name = r.read_string();
+  resource_name = flexible ? r.read_compact_string() : r.read_string();
+  if (flexible)
+    r.skip_tagged_fields();
 }
 
 void alter_configs_response::encode(writer& w, int16_t version) const {
+  const bool flexible = version >= flexible_from;
   w.write_int32(throttle_time_ms);
-  w.write_array_length(responses.size());
+  flexible ? w.write_compact_array_length(responses.size()) : w.write_array_length(responses.size());
   for (const auto& item : responses)
     item.encode(w, version);
+  if (flexible)
+    w.write_empty_tagged_fields();
 }
 
 void alter_configs_response::decode(reader& r, int16_t version) {
   *this = alter_configs_response{};
+  const bool flexible = version >= flexible_from;
   throttle_time_ms = r.read_int32();
   {
-    const int32_t n = r.read_array_length();
+    const int32_t n = flexible ? r.read_compact_array_length() : r.read_array_length();
     if (n < 0)
       throw decode_error("alter_configs_response.responses: null for a non-nullable array");
     for (int32_t i = 0; i < n; ++i)
       responses.emplace_back().decode(r, version);
   }
+  if (flexible)
+    r.skip_tagged_fields();
 }
 
 } // namespace cafka::protocol

@@ -11,11 +11,11 @@
 
 namespace cafka::protocol {
 
-/// AlterConfigsResponse (api key 33, versions 0-1, flexible from v2).
+/// AlterConfigsResponse (api key 33, versions 0-2, flexible from v2).
 struct alter_configs_response {
   static constexpr int16_t api_key = 33;
   static constexpr int16_t min_version = 0;
-  static constexpr int16_t max_version = 1;
+  static constexpr int16_t max_version = 2;
   static constexpr int16_t flexible_from = 2;
 
   struct alter_configs_resource_response {

@@ -4,48 +4,62 @@
 
 namespace cafka::protocol {
 
-void describe_configs_request::describe_configs_resource::encode(writer& w, int16_t /*version*/) const {
+void describe_configs_request::describe_configs_resource::encode(writer& w, int16_t version) const {
+  const bool flexible = version >= flexible_from;
   w.write_int8(resource_type);
-  w.write_string(resource_name);
+  flexible ? w.write_compact_string(resource_name) : w.write_string(resource_name);
   if (configuration_keys) {
-    w.write_array_length(configuration_keys->size());
+    flexible ? w.write_compact_array_length(configuration_keys->size()) : w.write_array_length(configuration_keys->size());
     for (const auto& item : *configuration_keys)
-      w.write_string(item);
+      flexible ? w.write_compact_string(item) : w.write_string(item);
   } else {
-    w.write_null_array();
+    flexible ? w.write_compact_null_array() : w.write_null_array();
   }
+  if (flexible)
+    w.write_empty_tagged_fields();
 }
 
-void describe_configs_request::describe_configs_resource::decode(reader& r, int16_t /*version*/) {
+void describe_configs_request::describe_configs_resource::decode(reader& r, int16_t version) {
   *this = describe_configs_resource{};
+  const bool flexible = version >= flexible_from;
   resource_type = r.read_int8();
-  resource_name = r.read_string();
+  resource_name = flexible ? r.read_compact_string() : r.read_string();
   {
-    const int32_t n = r.read_array_length();
+    const int32_t n = flexible ? r.read_compact_array_length() : r.read_array_length();
     if (n >= 0) {
       configuration_keys.emplace();
       for (int32_t i = 0; i < n; ++i)
-        (*configuration_keys).push_back(r.read_string());
+        (*configuration_keys).push_back(flexible ? r.read_compact_string() : r.read_string());
     } else {
       configuration_keys.reset();
     }
   }
+  if (flexible)
+    r.skip_tagged_fields();
 }
 
 void describe_configs_request::encode(writer& w, int16_t version) const {
-  w.write_array_length(resources.size());
+  const bool flexible = version >= flexible_from;
+  flexible ? w.write_compact_array_length(resources.size()) : w.write_array_length(resources.size());
   for (const auto& item : resources)
     item.encode(w, version);
   if (version >= 1)
     w.write_bool(include_synonyms);
   if (version < 1 && include_synonyms != false)
     throw encode_error("describe_configs_request.include_synonyms is not supported in this version");
+  if (version >= 3)
+    w.write_bool(include_documentation);
+  if (version < 3 && include_documentation != false)
+    throw encode_error("describe_configs_request.include_documentation is not supported in this version");
+  if (flexible)
+    w.write_empty_tagged_fields();
 }
 
 void describe_configs_request::decode(reader& r, int16_t version) {
   *this = describe_configs_request{};
+  const bool flexible = version >= flexible_from;
   {
-    const int32_t n = r.read_array_length();
+    const int32_t n = flexible ? r.read_compact_array_length() : r.read_array_length();
     if (n < 0)
       throw decode_error("describe_configs_request.resources: null for a non-nullable array");
     for (int32_t i = 0; i < n; ++i)
@@ -53,6 +67,10 @@ void describe_configs_request::decode(reader& r, int16_t version) {
   }
   if (version >= 1)
     include_synonyms = r.read_bool();
+  if (version >= 3)
+    include_documentation = r.read_bool();
+  if (flexible)
+    r.skip_tagged_fields();
 }
 
 } // namespace cafka::protocol

@@ -11,11 +11,11 @@
 
 namespace cafka::protocol {
 
-/// DescribeConfigsRequest (api key 32, versions 0-2, flexible from v4).
+/// DescribeConfigsRequest (api key 32, versions 0-4, flexible from v4).
 struct describe_configs_request {
   static constexpr int16_t api_key = 32;
   static constexpr int16_t min_version = 0;
-  static constexpr int16_t max_version = 2;
+  static constexpr int16_t max_version = 4;
   static constexpr int16_t flexible_from = 4;
 
   struct describe_configs_resource {
@@ -43,13 +43,16 @@ struct describe_configs_request {
   std::vector<describe_configs_resource> resources;
   /// True if we should include all synonyms.
   bool include_synonyms = false; // v1+
+  /// True if we should include configuration documentation.
+  bool include_documentation = false; // v3+
 
   void encode(writer& w, int16_t version) const;
   void decode(reader& r, int16_t version);
 
   friend bool operator==(const describe_configs_request& a, const describe_configs_request& b) {
     return a.resources == b.resources
-           && a.include_synonyms == b.include_synonyms;
+           && a.include_synonyms == b.include_synonyms
+           && a.include_documentation == b.include_documentation;
   }
   friend bool operator!=(const describe_configs_request& a, const describe_configs_request& b) {
     return !(a == b);

@@ -4,22 +4,29 @@
 
 namespace cafka::protocol {
 
-void describe_configs_response::describe_configs_synonym::encode(writer& w, int16_t /*version*/) const {
-  w.write_string(name);
-  w.write_nullable_string(value);
+void describe_configs_response::describe_configs_synonym::encode(writer& w, int16_t version) const {
+  const bool flexible = version >= flexible_from;
+  flexible ? w.write_compact_string(name) : w.write_string(name);
+  flexible ? w.write_compact_nullable_string(value) : w.write_nullable_string(value);
   w.write_int8(source);
+  if (flexible)
+    w.write_empty_tagged_fields();
 }
 
-void describe_configs_response::describe_configs_synonym::decode(reader& r, int16_t /*version*/) {
+void describe_configs_response::describe_configs_synonym::decode(reader& r, int16_t version) {
   *this = describe_configs_synonym{};
-  name = r.read_string();
-  value = r.read_nullable_string();
+  const bool flexible = version >= flexible_from;
+  name = flexible ? r.read_compact_string() : r.read_string();
+  value = flexible ? r.read_compact_nullable_string() : r.read_nullable_string();
   source = r.read_int8();
+  if (flexible)
+    r.skip_tagged_fields();
 }
 
 void describe_configs_response::describe_configs_resource_result::encode(writer& w, int16_t version) const {
-  w.write_string(name);
-  w.write_nullable_string(value);
+  const bool flexible = version >= flexible_from;
+  flexible ? w.write_compact_string(name) : w.write_string(name);
+  flexible ? w.write_compact_nullable_string(value) : w.write_nullable_string(value);
   w.write_bool(read_only);
   if (version <= 0)
     w.write_bool(is_default);
@@ -29,16 +36,23 @@ void describe_configs_response::describe_configs_resource_result::encode(writer&
     w.write_int8(config_source);
   w.write_bool(is_sensitive);
   if (version >= 1) {
-    w.write_array_length(synonyms.size());
+    flexible ? w.write_compact_array_length(synonyms.size()) : w.write_array_length(synonyms.size());
     for (const auto& item : synonyms)
       item.encode(w, version);
   }
+  if (version >= 3)
+    w.write_int8(config_type);
+  if (version >= 3)
+    flexible ? w.write_compact_nullable_string(documentation) : w.write_nullable_string(documentation);
+  if (flexible)
+    w.write_empty_tagged_fields();
 }
 
 void describe_configs_response::describe_configs_resource_result::decode(reader& r, int16_t version) {
   *this = describe_configs_resource_result{};
-  name = r.read_string();
-  value = r.read_nullable_string();
+  const bool flexible = version >= flexible_from;
+  name = flexible ? r.read_compact_string() : r.read_string();
+  value = flexible ? r.read_compact_nullable_string() : r.read_nullable_string();
   read_only = r.read_bool();
   if (version <= 0)
     is_default = r.read_bool();
@@ -47,57 +61,75 @@ void describe_configs_response::describe_configs_resource_result::decode(reader&
   is_sensitive = r.read_bool();
   if (version >= 1) {
     {
-      const int32_t n = r.read_array_length();
+      const int32_t n = flexible ? r.read_compact_array_length() : r.read_array_length();
       if (n < 0)
         throw decode_error("describe_configs_response::describe_configs_resource_result.synonyms: null for a non-nullable array");
       for (int32_t i = 0; i < n; ++i)
         synonyms.emplace_back().decode(r, version);
     }
   }
+  if (version >= 3)
+    config_type = r.read_int8();
+  if (version >= 3)
+    documentation = flexible ? r.read_compact_nullable_string() : r.read_nullable_string();
+  if (flexible)
+    r.skip_tagged_fields();
 }
 
 void describe_configs_response::describe_configs_result::encode(writer& w, int16_t version) const {
+  const bool flexible = version >= flexible_from;
   w.write_int16(error_code);
-  w.write_nullable_string(error_message);
+  flexible ? w.write_compact_nullable_string(error_message) : w.write_nullable_string(error_message);
   w.write_int8(resource_type);
-  w.write_string(resource_name);
-  w.write_array_length(configs.size());
+  flexible ? w.write_compact_string(resource_name) : w.write_string(resource_name);
+  flexible ? w.write_compact_array_length(configs.size()) : w.write_array_length(configs.size());
   for (const auto& item : configs)
     item.encode(w, version);
+  if (flexible)
+    w.write_empty_tagged_fields();
 }
 
 void describe_configs_response::describe_configs_result::decode(reader& r, int16_t version) {
   *this = describe_configs_result{};
+  const bool flexible = version >= flexible_from;
   error_code = r.read_int16();
-  error_message = r.read_nullable_string();
+  error_message = flexible ? r.read_compact_nullable_string() : r.read_nullable_string();
   resource_type = r.read_int8();
-  resource_name = r.read_string();
+  resource_name = flexible ? r.read_compact_string() : r.read_string();
   {
-    const int32_t n = r.read_array_length();
+    const int32_t n = flexible ? r.read_compact_array_length() : r.read_array_length();
     if (n < 0)
       throw decode_error("describe_configs_response::describe_configs_result.configs: null for a non-nullable array");
     for (int32_t i = 0; i < n; ++i)
       configs.emplace_back().decode(r, version);
   }
+  if (flexible)
+    r.skip_tagged_fields();
 }
 
 void describe_configs_response::encode(writer& w, int16_t version) const {
+  const bool flexible = version >= flexible_from;
   w.write_int32(throttle_time_ms);
-  w.write_array_length(results.size());
+  flexible ? w.write_compact_array_length(results.size()) : w.write_array_length(results.size());
   for (const auto& item : results)
     item.encode(w, version);
+  if (flexible)
+    w.write_empty_tagged_fields();
 }
 
 void describe_configs_response::decode(reader& r, int16_t version) {
   *this = describe_configs_response{};
+  const bool flexible = version >= flexible_from;
   throttle_time_ms = r.read_int32();
   {
-    const int32_t n = r.read_array_length();
+    const int32_t n = flexible ? r.read_compact_array_length() : r.read_array_length();
     if (n < 0)
       throw decode_error("describe_configs_response.results: null for a non-nullable array");
     for (int32_t i = 0; i < n; ++i)
       results.emplace_back().decode(r, version);
   }
+  if (flexible)
+    r.skip_tagged_fields();
 }
 
 } // namespace cafka::protocol

@@ -11,11 +11,11 @@
 
 namespace cafka::protocol {
 
-/// DescribeConfigsResponse (api key 32, versions 0-2, flexible from v4).
+/// DescribeConfigsResponse (api key 32, versions 0-4, flexible from v4).
 struct describe_configs_response {
   static constexpr int16_t api_key = 32;
   static constexpr int16_t min_version = 0;
-  static constexpr int16_t max_version = 2;
+  static constexpr int16_t max_version = 4;
   static constexpr int16_t flexible_from = 4;
 
   struct describe_configs_synonym {
@@ -54,6 +54,11 @@ struct describe_configs_response {
     bool is_sensitive = false;
     /// The synonyms for this configuration key.
     std::vector<describe_configs_synonym> synonyms; // v1+
+    /// The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT,
+    /// SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD
+    int8_t config_type = 0; // v3+
+    /// The configuration documentation.
+    std::optional<std::string> documentation = std::string(); // v3+
 
     void encode(writer& w, int16_t version) const;
     void decode(reader& r, int16_t version);
@@ -65,7 +70,9 @@ struct describe_configs_response {
              && a.is_default == b.is_default
              && a.config_source == b.config_source
              && a.is_sensitive == b.is_sensitive
-             && a.synonyms == b.synonyms;
+             && a.synonyms == b.synonyms
+             && a.config_type == b.config_type
+             && a.documentation == b.documentation;
     }
     friend bool operator!=(const describe_configs_resource_result& a, const describe_configs_resource_result& b) {
       return !(a == b);

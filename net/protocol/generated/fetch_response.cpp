@@ -33,7 +33,7 @@ void fetch_response::partition_data::encode(writer& w, int16_t version) const {
     w.write_int32(preferred_read_replica);
   if (version < 11 && preferred_read_replica != -1)
     throw encode_error("fetch_response::partition_data.preferred_read_replica is not supported in this version");
-  w.write_nullable_bytes(records);
+  w.write_nullable_records(records);
 }
 
 void fetch_response::partition_data::decode(reader& r, int16_t version) {

@@ -54,7 +54,7 @@ struct fetch_response {
     /// The preferred read replica for the consumer to use on its next fetch request
     int32_t preferred_read_replica = -1; // v11+
     /// The record data.
-    std::optional<std::vector<char>> records;
+    std::optional<record_bytes> records;
 
     void encode(writer& w, int16_t version) const;
     void decode(reader& r, int16_t version);

@@ -6,7 +6,7 @@ namespace cafka::protocol {
 
 void produce_request::partition_produce_data::encode(writer& w, int16_t /*version*/) const {
   w.write_int32(index);
-  w.write_nullable_bytes(records);
+  w.write_nullable_records(records);
 }
 
 void produce_request::partition_produce_data::decode(reader& r, int16_t /*version*/) {

@@ -22,7 +22,7 @@ struct produce_request {
     /// The partition index.
     int32_t index = 0;
     /// The record data to be produced.
-    std::optional<std::vector<char>> records;
+    std::optional<record_bytes> records;
 
     void encode(writer& w, int16_t version) const;
     void decode(reader& r, int16_t version);

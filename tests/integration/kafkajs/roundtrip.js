@@ -1,6 +1,6 @@
 // kafkajs 2.2.4 against a real cafka-server: admin, idempotence-free producer, consumer group.
 // Usage: node roundtrip.js BOOTSTRAP TOPIC GROUP. Prints one JSON line; exits 1 on any mismatch.
-const { Kafka, logLevel } = require('kafkajs');
+const { Kafka, logLevel, ConfigResourceTypes } = require('kafkajs');
 
 const [bootstrap, topic, groupId] = process.argv.slice(2);
 const total = 300;
@@ -18,6 +18,18 @@ async function main() {
     fail('createTopics returned false');
   const meta = await admin.fetchTopicMetadata({ topics: [topic] });
   if (meta.topics[0].partitions.length !== 3) fail(`expected 3 partitions: ${JSON.stringify(meta)}`);
+
+  // AlterConfigs (replaces the topic's overrides), then DescribeConfigs of that key.
+  const resource = { type: ConfigResourceTypes.TOPIC, name: topic };
+  await admin.alterConfigs({
+    resources: [{ ...resource, configEntries: [{ name: 'retention.ms', value: '86400000' }] }],
+  });
+  const described = await admin.describeConfigs({
+    includeSynonyms: false, resources: [{ ...resource, configNames: ['retention.ms'] }],
+  });
+  const entries = described.resources[0].configEntries;
+  if (entries.length !== 1 || entries[0].configValue !== '86400000' || entries[0].isDefault)
+    fail(`describeConfigs after alterConfigs: ${JSON.stringify(described)}`);
 
   const producer = kafka.producer();
   await producer.connect();

@@ -99,3 +99,14 @@ TEST_CASE("a missing file is an error naming the file") {
   CHECK_THROWS_WITH(load_config(std::string{"/nonexistent/cafka.properties"}, {}),
                     Contains("'/nonexistent/cafka.properties'"));
 }
+
+TEST_CASE("explicitly_set names the options the file and the overrides set, synonyms folded") {
+  test::temp_file f{"num.partitions=2\nlog.dir=/var/cafka\n"};
+  auto cfg = load_config(f.str(), {"log.retention.ms=1000"});
+  CHECK(cfg.explicitly_set
+        == std::set<std::string>{"num.partitions", "log.dirs", "log.retention.ms"});
+  // Defaults alone set nothing explicitly, even where the value equals a default.
+  CHECK(load_config(std::nullopt, {}).explicitly_set.empty());
+  CHECK(load_config(std::nullopt, {"num.partitions=1"}).explicitly_set
+        == std::set<std::string>{"num.partitions"});
+}

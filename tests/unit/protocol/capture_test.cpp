@@ -115,7 +115,7 @@ TEST_CASE("librdkafka Produce v7 (kcat)", "[protocol][capture]") {
   const auto& partition = req.topic_data[0].partition_data[0];
   CHECK(partition.index == 0);
   REQUIRE(partition.records);
-  const auto& batch = *partition.records;
+  const auto batch = partition.records->flatten();
   REQUIRE(batch.size() >= 61);
   reader r(batch.data(), batch.size());
   CHECK(r.read_int64() == 0);                                       // base offset

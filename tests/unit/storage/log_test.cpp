@@ -54,7 +54,8 @@ struct fixture {
       REQUIRE_FALSE(r.ec);
       REQUIRE_FALSE(r.records.empty());
       offset = test::last_offset_in(r.records) + 1;
-      out.insert(out.end(), r.records.begin(), r.records.end());
+      auto bytes = r.records.flatten();
+      out.insert(out.end(), bytes.begin(), bytes.end());
     }
     return out;
   }

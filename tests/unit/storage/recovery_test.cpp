@@ -82,7 +82,8 @@ struct crash_fixture {
       test::batch_bases(r.records, &valid);
       REQUIRE(valid);
       o = test::last_offset_in(r.records) + 1;
-      out.insert(out.end(), r.records.begin(), r.records.end());
+      auto bytes = r.records.flatten();
+      out.insert(out.end(), bytes.begin(), bytes.end());
     }
     return out;
   }
@@ -146,7 +147,8 @@ TEST_CASE_METHOD(crash_fixture, "garbage after the last batch is truncated", "[r
     data.push_back(static_cast<char>(i * 37 + 11));
   test::write_file(log_file, data);
   auto l = open_log(cfg);
-  CHECK(any_notice_contains(*l, "truncated 200 bytes after offset 39"));
+  CHECK(any_notice_contains(*l, "(after offset 39) in " + log_file.filename().string()
+                                    + ": corrupt batch header; truncated 200 bytes"));
   CHECK(fs::file_size(log_file) == good);
   CHECK(l->log_end_offset() == 40);
   CHECK(read_all(*l) == everything(20));
@@ -160,8 +162,10 @@ TEST_CASE_METHOD(crash_fixture, "a bad crc in the last batch truncates it", "[re
   data[positions.back() + batch_header_size + 5] ^= 0x40; // inside the records
   test::write_file(log_file, data);
   auto l = open_log(cfg);
-  CHECK(any_notice_contains(*l, "after offset 37"));
-  CHECK(any_notice_contains(*l, "(bad crc)"));
+  CHECK(any_notice_contains(*l, "corrupt batch at offset 38 (position "
+                                    + std::to_string(positions.back()) + ") in "
+                                    + log_file.filename().string() + ": CRC mismatch; truncated "
+                                    + std::to_string(batches.back().size()) + " bytes"));
   CHECK(l->log_end_offset() == 38);
   CHECK(read_all(*l) == everything(19));
   check_appends_continue(*l, 38);
@@ -174,7 +178,8 @@ TEST_CASE_METHOD(crash_fixture, "a garbage-only log becomes an empty log", "[rec
     junk[i] = static_cast<char>(i * 131 + 7);
   test::write_file(first(".log"), junk);
   auto l = open_log(cfg);
-  CHECK(any_notice_contains(*l, "truncated 5000 bytes at the start of 00000000000000000000.log"));
+  CHECK(any_notice_contains(*l, "corrupt batch at position 0 in 00000000000000000000.log: "
+                                    "corrupt batch header; truncated 5000 bytes"));
   CHECK(l->log_end_offset() == 0);
   check_appends_continue(*l, 0);
 }
@@ -316,7 +321,8 @@ TEST_CASE_METHOD(crash_fixture, "a damaged tail is cut even when the marker says
   if (also_bad_timeindex) // an entry beyond the log end forces a full rebuild as well
     test::write_file(active(".timeindex"), {0, 0, 0, 0, 0, 0, 0x7f, 0, 0, 0, 0, 50});
   auto l = open_log(cfg);
-  CHECK(any_notice_contains(*l, "truncated 70 bytes after offset 39"));
+  CHECK(any_notice_contains(*l, "(after offset 39) in " + log_file.filename().string()
+                                    + ": corrupt batch header; truncated 70 bytes"));
   CHECK(fs::file_size(log_file) == data.size() - 70);
   CHECK(read_all(*l) == everything(20));
   check_appends_continue(*l, 40);

@@ -75,6 +75,19 @@ inline int64_t last_offset_in(const std::vector<char>& records) {
   return last;
 }
 
+// The same for a log read (slices of segment mappings), flattened.
+inline std::vector<int64_t> batch_bases(const record_bytes& records, bool* all_valid = nullptr) {
+  return batch_bases(records.flatten(), all_valid);
+}
+inline int64_t last_offset_in(const record_bytes& records) {
+  return last_offset_in(records.flatten());
+}
+
+// A read's records as plain bytes.
+inline std::vector<char> bytes_of(const record_bytes& records) {
+  return records.flatten();
+}
+
 inline std::vector<char> read_file(const std::filesystem::path& p) {
   std::ifstream in{p, std::ios::binary};
   return {std::istreambuf_iterator<char>{in}, {}};

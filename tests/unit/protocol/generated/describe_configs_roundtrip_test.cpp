@@ -25,6 +25,8 @@ void fill(describe_configs_request& x, int16_t version, bool nulls) {
   fill(x.resources[1], version, !nulls);
   if (version >= 1)
     x.include_synonyms = true;
+  if (version >= 3)
+    x.include_documentation = true;
 }
 
 void fill(describe_configs_response::describe_configs_synonym& x, int16_t /*version*/, bool nulls) {
@@ -54,6 +56,15 @@ void fill(describe_configs_response::describe_configs_resource_result& x, int16_
     x.synonyms.resize(2);
     fill(x.synonyms[0], version, nulls);
     fill(x.synonyms[1], version, !nulls);
+  }
+  if (version >= 3)
+    x.config_type = static_cast<int8_t>(8);
+  if (version >= 3) {
+    if (nulls) {
+      x.documentation.reset();
+    } else {
+      x.documentation = std::string("documentation_9");
+    }
   }
 }
 

@@ -77,7 +77,7 @@ void fill(fetch_response::partition_data& x, int16_t version, bool nulls) {
   if (nulls) {
     x.records.reset();
   } else {
-    x.records = std::vector<char>{'x', '8', '\0', 'y'};
+    x.records = record_bytes(std::vector<char>{'x', '8', '\0', 'y'});
   }
 }
 

@@ -14,7 +14,7 @@ void fill(produce_request::partition_produce_data& x, int16_t /*version*/, bool 
   if (nulls) {
     x.records.reset();
   } else {
-    x.records = std::vector<char>{'x', '2', '\0', 'y'};
+    x.records = record_bytes(std::vector<char>{'x', '2', '\0', 'y'});
   }
 }
 
