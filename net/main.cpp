@@ -18,6 +18,8 @@
 #include <cstring>
 #include <iostream>
 
+#include <malloc.h>
+
 namespace {
 
 constexpr const char* usage =
@@ -65,6 +67,11 @@ int main(int argc, char** argv) {
   // A file-size limit (RLIMIT_FSIZE) must fail the write with EFBIG, which the partition
   // reports as KAFKA_STORAGE_ERROR, instead of killing the broker with SIGXFSZ.
   std::signal(SIGXFSZ, SIG_IGN);
+  // Request frames are up to a few MiB each. Above glibc's default mmap threshold every one
+  // would be a fresh mmap (page faults and kernel zeroing of every page) and a munmap; from the
+  // heap they reuse warm pages.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   // Signals first, so a SIGTERM during startup is not fatal: it is noticed once we serve.
   boost::asio::io_context signal_ctx;
   boost::asio::signal_set signals{signal_ctx, SIGINT, SIGTERM};
