@@ -1,6 +1,7 @@
 // cluster_metadata: applying records, snapshots (rules in cluster_metadata.hpp).
 #include "actors/cluster_metadata.hpp"
 
+#include "actors/overload.hpp"
 #include "storage/errc.hpp"
 
 #include <cereal/archives/portable_binary.hpp>
@@ -30,13 +31,6 @@ namespace {
 
 // Snapshot format: u8 version (0), the brokers map, the topics map.
 constexpr uint8_t snapshot_version = 0;
-
-template <class... Fs>
-struct overload : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overload(Fs...) -> overload<Fs...>;
 
 bool contains(const std::vector<broker_id>& xs, broker_id x) {
   return std::find(xs.begin(), xs.end(), x) != xs.end();

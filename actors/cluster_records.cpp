@@ -1,6 +1,7 @@
 // Encoding of the cluster metadata records (format in cluster_records.hpp).
 #include "actors/cluster_records.hpp"
 
+#include "actors/overload.hpp"
 #include "storage/errc.hpp"
 
 #include <cereal/archives/portable_binary.hpp>
@@ -46,13 +47,6 @@ void serialize(Archive& ar, remove_topic& x) {
 namespace {
 
 constexpr uint8_t record_version = 0;
-
-template <class... Fs>
-struct overload : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overload(Fs...) -> overload<Fs...>;
 
 std::string ids(const std::vector<broker_id>& xs) {
   std::string out = "[";

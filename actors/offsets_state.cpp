@@ -1,6 +1,7 @@
 #include "actors/offsets_state.hpp"
 
 #include "actors/logging.hpp"
+#include "actors/overload.hpp"
 #include "storage/record_reader.hpp"
 
 #include <algorithm>
@@ -12,13 +13,6 @@ namespace cafka {
 namespace {
 
 constexpr const char* component = "groups";
-
-template <class... Fs>
-struct overload : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overload(Fs...) -> overload<Fs...>;
 
 } // namespace
 

@@ -1,20 +1,11 @@
 #include "actors/raft_memory_log_store.hpp"
 
+#include "actors/overload.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
 namespace cafka::raft {
-
-namespace {
-
-template <class... Fs>
-struct overload : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overload(Fs...) -> overload<Fs...>;
-
-} // namespace
 
 void memory_log_store::state::apply(const write& w) {
   std::visit(overload{

@@ -119,6 +119,8 @@ private:
   void on_append_response(int64_t now, const append_response& m);
   void on_snapshot_request(int64_t now, const snapshot_request& m);
   void on_snapshot_response(int64_t now, const snapshot_response& m);
+  progress* answering_peer(int64_t now, term_t term, node_id follower);
+  void acknowledge(progress& p, node_id follower, index_t match);
   void replicate_to(node_id peer);
   void broadcast_append();
   void maybe_advance_commit();

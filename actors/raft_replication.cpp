@@ -45,24 +45,38 @@ void node::replicate_to(node_id peer) {
   send(peer, std::move(req));
 }
 
-void node::on_append_response(int64_t now, const append_response& m) {
-  if (m.term > term_)
-    return become_follower(now, m.term, no_node);
-  if (role_ != role::leader || m.term != term_)
-    return;
-  auto it = peers_.find(m.follower);
-  if (it == peers_.end())
-    return;
-  auto& p = it->second;
-  p.last_ack = now;
-  if (m.success) {
-    p.match = std::max(p.match, m.match_index);
-    p.next = std::max(p.next, p.match + 1);
-    maybe_advance_commit();
-    if (p.next <= store_.last_index())
-      replicate_to(m.follower);
-    return;
+// The leader's progress record of a follower whose answer carries `term`, with its last_ack
+// refreshed; null when the answer is stale or not for a leader (a newer term demotes us).
+node::progress* node::answering_peer(int64_t now, term_t term, node_id follower) {
+  if (term > term_) {
+    become_follower(now, term, no_node);
+    return nullptr;
   }
+  if (role_ != role::leader || term != term_)
+    return nullptr;
+  auto it = peers_.find(follower);
+  if (it == peers_.end())
+    return nullptr;
+  it->second.last_ack = now;
+  return &it->second;
+}
+
+// The follower holds our log up to `match`: maybe commit, then send what it still lacks.
+void node::acknowledge(progress& p, node_id follower, index_t match) {
+  p.match = std::max(p.match, match);
+  p.next = std::max(p.next, p.match + 1);
+  maybe_advance_commit();
+  if (p.next <= store_.last_index())
+    replicate_to(follower);
+}
+
+void node::on_append_response(int64_t now, const append_response& m) {
+  auto* peer = answering_peer(now, m.term, m.follower);
+  if (!peer)
+    return;
+  auto& p = *peer;
+  if (m.success)
+    return acknowledge(p, m.follower, m.match_index);
   // Back off by a whole term: if we have entries of the follower's conflicting term, resume after
   // our last one; otherwise at the first index the follower holds of that term.
   auto next = m.conflict_index;
@@ -83,20 +97,8 @@ void node::on_append_response(int64_t now, const append_response& m) {
 }
 
 void node::on_snapshot_response(int64_t now, const snapshot_response& m) {
-  if (m.term > term_)
-    return become_follower(now, m.term, no_node);
-  if (role_ != role::leader || m.term != term_)
-    return;
-  auto it = peers_.find(m.follower);
-  if (it == peers_.end())
-    return;
-  auto& p = it->second;
-  p.last_ack = now;
-  p.match = std::max(p.match, m.last_index);
-  p.next = std::max(p.next, p.match + 1);
-  maybe_advance_commit();
-  if (p.next <= store_.last_index())
-    replicate_to(m.follower);
+  if (auto* p = answering_peer(now, m.term, m.follower))
+    acknowledge(*p, m.follower, m.last_index);
 }
 
 void node::maybe_advance_commit() {

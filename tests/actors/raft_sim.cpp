@@ -1,20 +1,11 @@
 // The Raft simulation of raft_sim.hpp: event loop, network, faults and the per-step checks.
 #include "raft_sim.hpp"
 
+#include "actors/overload.hpp"
+
 #include <sstream>
 
 namespace cafka::raft::sim {
-
-namespace {
-
-template <class... Fs>
-struct overload : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overload(Fs...) -> overload<Fs...>;
-
-} // namespace
 
 std::string describe(const message& m) {
   std::ostringstream os;

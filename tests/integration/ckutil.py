@@ -118,6 +118,15 @@ def consume_partitions(bootstrap, topic, partitions, expected, timeout=60,
         c.close()
 
 
+def watermarks(bootstrap, topic, partition=0):
+    """(low, high) watermark offsets of one partition, asked of the broker (not cached)."""
+    c = consumer(bootstrap)
+    try:
+        return c.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+    finally:
+        c.close()
+
+
 def admin(bootstrap):
     return AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 10000})
 

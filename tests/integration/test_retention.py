@@ -9,7 +9,7 @@ kafka-python 2.0.2 can send DeleteRecords). Waiting is by polling a condition, n
 import os
 import time
 
-from confluent_kafka import OFFSET_BEGINNING, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING
 from confluent_kafka.admin import NewTopic
 
 import ckutil
@@ -45,11 +45,7 @@ def produce_chunks(b, topic, n, ts=None, chunk=10, size=100):
 
 
 def watermarks(b, topic):
-    c = ckutil.consumer(b.bootstrap)
-    try:
-        return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
-    finally:
-        c.close()
+    return ckutil.watermarks(b.bootstrap, topic)
 
 
 def segment_bases(b, topic):

@@ -10,7 +10,7 @@ the overrides survive a restart. Waiting is by polling a condition, never by sle
 
 import os
 
-from confluent_kafka import KafkaException, TopicPartition
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import ConfigResource, ConfigSource, NewTopic
 from kafka.admin import ConfigResource as KpResource, ConfigResourceType, KafkaAdminClient
 
@@ -88,11 +88,7 @@ def produce(b, topic, n, chunk=10, size=100):
 
 
 def watermarks(b, topic):
-    c = ckutil.consumer(b.bootstrap)
-    try:
-        return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
-    finally:
-        c.close()
+    return ckutil.watermarks(b.bootstrap, topic)
 
 
 def low_watermark(b, topic):
