@@ -3,6 +3,7 @@
 // plain structs with inspect() so the same interfaces work between nodes (CAF middleman) later;
 // actors/messages.hpp defines them, actors/atoms.hpp names the atoms.
 #include "actors/atoms.hpp"
+#include "actors/cluster_messages.hpp"
 #include "actors/controller_messages.hpp"
 #include "actors/group_messages.hpp"
 #include "actors/messages.hpp"
@@ -29,7 +30,15 @@ using log_actor = caf::typed_actor<
   caf::replies_to<delete_records_atom, int64_t>::with<offset_reply>,
   // Apply new topic-level settings (AlterConfigs): segment, timestamp, flush, retention and
   // cleanup settings take effect from the next append, roll, flush, retention check or clean.
-  caf::replies_to<configure_atom, log_settings>::with<errc>>;
+  caf::replies_to<configure_atom, log_settings>::with<errc>,
+  // Follower: append batches that already carry their leader's offsets and epochs (one or more
+  // whole batches; the first base offset must equal the log end, else offset_out_of_range).
+  caf::replies_to<replicate_atom, storage::record_bytes>::with<append_reply>,
+  // The leader epoch cache: the largest epoch <= e and its end offset (e = -1: the latest).
+  caf::replies_to<epoch_end_atom, int32_t>::with<epoch_end_reply>,
+  // Follower truncation: removes every record at or after the offset (never below the log
+  // start); offset = the new log end.
+  caf::replies_to<truncate_atom, int64_t>::with<offset_reply>>;
 
 // A partition replica: serves one partition as leader (this node) or follower. Carries its role
 // and leader epoch; the high watermark lives here, not in storage.
@@ -48,7 +57,27 @@ using partition_replica_actor = caf::typed_actor<
   // offset = the new low watermark (log start offset).
   caf::replies_to<delete_records_atom, int64_t>::with<offset_reply>,
   // A new min.insync.replicas for acks=all produces (AlterConfigs); applies to the next produce.
-  caf::replies_to<configure_atom, int32_t>::with<errc>>;
+  caf::replies_to<configure_atom, int32_t>::with<errc>,
+  // Take on the committed partition state: lead, follow, or neither (leader -1). A state with
+  // an older leader or partition epoch is ignored (fenced_leader_epoch); the same epochs with a
+  // new leader handle only retarget the follower's fetches.
+  caf::replies_to<become_atom, partition_state>::with<errc>,
+  // A follower's fetch (leader only): records from fetch_offset, or where its log diverged;
+  // the leader tracks the follower's position for the high watermark and the ISR.
+  caf::replies_to<replica_fetch_atom, replica_fetch_args>::with<replica_fetch_reply>>;
+
+// One replica of this node, looked up by another node (a follower finding its leader).
+// ec: unknown_topic_or_partition when this node has no replica of it.
+struct replica_lookup {
+  errc ec = errc::none;
+  partition_replica_actor replica;
+};
+CAFKA_INSPECT_FIELDS(replica_lookup, x.ec, x.replica)
+
+// Where a leader sends ISR changes (Kafka's AlterPartition): the node's controller client in
+// production, a fake in tests.
+using alter_partition_actor = caf::typed_actor<
+  caf::replies_to<alter_partition_atom, alter_partition_args>::with<alter_partition_reply>>;
 
 // The replica actors of one topic, indexed by partition (produce/fetch routing).
 struct topic_route {
@@ -111,6 +140,66 @@ struct coordinator_lookup {
 };
 CAFKA_INSPECT_FIELDS(coordinator_lookup, x.ec, x.node_id, x.host, x.port, x.partition, x.shard)
 
+// A controller's face towards the other voters of the quorum: the Raft messages (one-way; the
+// sender's id is inside each). Remote over the middleman in production.
+using controller_peer_actor = caf::typed_actor<
+  caf::reacts_to<raft_atom, raft::vote_request>, caf::reacts_to<raft_atom, raft::vote_response>,
+  caf::reacts_to<raft_atom, raft::append_request>,
+  caf::reacts_to<raft_atom, raft::append_response>,
+  caf::reacts_to<raft_atom, raft::snapshot_request>,
+  caf::reacts_to<raft_atom, raft::snapshot_response>>;
+
+// A controller: one voter of the KRaft-style quorum (controller.hpp). Runs raft::node over its
+// file store and applies committed entries to the cluster metadata (cluster_metadata.hpp).
+using controller_actor = controller_peer_actor::extend<
+  // The handle of the voter with this id (wiring at start, and again after it restarted).
+  caf::reacts_to<peer_atom, int32_t, controller_peer_actor>,
+  // Commit metadata records (cluster::encode of a record list, one Raft entry); replies once
+  // they are committed and applied, or at once with not_controller and the leader it knows.
+  caf::replies_to<propose_atom, std::vector<char>>::with<propose_reply>,
+  // The committed metadata as this controller has applied it, and its Raft index.
+  caf::replies_to<metadata_atom>::with<controller_metadata>,
+  // Role, term, leader, commit and applied index.
+  caf::replies_to<status_atom>::with<controller_status>,
+  // Broker registration (every start of a broker): commits register_broker, replies its epoch.
+  caf::replies_to<register_broker_atom, broker_registration>::with<registration_reply>,
+  // Broker heartbeat: liveness (fencing after broker.session.timeout.ms without one), unfencing
+  // once the broker caught up, and the committed metadata offset to follow.
+  caf::replies_to<broker_heartbeat_atom, broker_heartbeat>::with<heartbeat_reply>,
+  // Topic administration on the active controller (not_controller elsewhere): placement over
+  // the unfenced brokers, one committed entry per request.
+  caf::replies_to<create_topic_atom, create_topic_args>::with<topic_result>,
+  caf::replies_to<delete_topic_atom, std::string>::with<topic_result>,
+  caf::replies_to<create_parts_atom, create_partitions_args>::with<topic_result>,
+  // A partition leader's ISR change (AlterPartition); replies the committed state.
+  caf::replies_to<alter_partition_atom, alter_partition_args>::with<alter_partition_reply>>;
+
+// The broker's link to the controller quorum, one per broker process in cluster mode
+// (actors/broker_lifecycle.*): registers this broker, heartbeats, pulls newly committed
+// metadata from the active controller and hands it to the node (cluster_image_atom), and relays
+// these requests to whichever controller is active (retrying on not_controller or an
+// unreachable controller until the request's own deadline).
+using controller_client_actor = caf::typed_actor<
+  caf::replies_to<create_topic_atom, create_topic_args>::with<topic_result>,
+  caf::replies_to<delete_topic_atom, std::string>::with<topic_result>,
+  caf::replies_to<create_parts_atom, create_partitions_args>::with<topic_result>,
+  caf::replies_to<alter_partition_atom, alter_partition_args>::with<alter_partition_reply>>;
+
+// What a node publishes on its actor port (cluster.nodes) for the other nodes; the one entry
+// point over the middleman (actors/node_gateway.*).
+using node_gateway_actor = caf::typed_actor<
+  // This node's controller (an invalid handle when it is not a voter).
+  caf::replies_to<controller_atom>::with<controller_actor>,
+  // This node's replica of a partition (a follower finding its leader).
+  caf::replies_to<replica_atom, std::string, int32_t>::with<replica_lookup>>;
+
+// Connections to the other nodes (actors/peer_directory.*; detached: connecting blocks). Connects
+// on demand, caches the gateway handle, forgets it when the peer goes down (the next request
+// connects again). Errors: broker_not_available (unknown id, or the peer is unreachable).
+using peer_directory_actor = caf::typed_actor<
+  caf::replies_to<gateway_atom, int32_t>::with<node_gateway_actor>>;
+
+
 // The node actor: one per process. Owns the metadata (topics, partitions, leaders, brokers),
 // spawns and retargets partition replicas, persists topic definitions under log.dirs.
 using node_actor = caf::typed_actor<
@@ -135,28 +224,14 @@ using node_actor = caf::typed_actor<
   caf::replies_to<describe_configs_atom, config_resource>::with<config_description>,
   // AlterConfigs / IncrementalAlterConfigs of one topic: validates every change (nothing applied
   // on error), persists the new overrides and applies them to every partition before replying.
-  caf::replies_to<alter_configs_atom, alter_configs_args>::with<topic_result>>;
-
-// A controller's face towards the other voters of the quorum: the Raft messages (one-way; the
-// sender's id is inside each). Remote over the middleman in production.
-using controller_peer_actor = caf::typed_actor<
-  caf::reacts_to<raft_atom, raft::vote_request>, caf::reacts_to<raft_atom, raft::vote_response>,
-  caf::reacts_to<raft_atom, raft::append_request>,
-  caf::reacts_to<raft_atom, raft::append_response>,
-  caf::reacts_to<raft_atom, raft::snapshot_request>,
-  caf::reacts_to<raft_atom, raft::snapshot_response>>;
-
-// A controller: one voter of the KRaft-style quorum (controller.hpp). Runs raft::node over its
-// file store and applies committed entries to the cluster metadata (cluster_metadata.hpp).
-using controller_actor = controller_peer_actor::extend<
-  // The handle of the voter with this id (wiring at start, and again after it restarted).
-  caf::reacts_to<peer_atom, int32_t, controller_peer_actor>,
-  // Commit metadata records (cluster::encode of a record list, one Raft entry); replies once
-  // they are committed and applied, or at once with not_controller and the leader it knows.
-  caf::replies_to<propose_atom, std::vector<char>>::with<propose_reply>,
-  // The committed metadata as this controller has applied it, and its Raft index.
-  caf::replies_to<metadata_atom>::with<controller_metadata>,
-  // Role, term, leader, commit and applied index.
-  caf::replies_to<status_atom>::with<controller_status>>;
+  caf::replies_to<alter_configs_atom, alter_configs_args>::with<topic_result>,
+  // Cluster mode: the controller client and the peer directory, once, right after spawn.
+  caf::reacts_to<cluster_links_atom, controller_client_actor, peer_directory_actor>,
+  // Cluster mode: newly committed metadata (a cluster_metadata snapshot and its offset). The
+  // node reconciles its partitions with it: spawns replicas it is assigned, tells each one its
+  // state (become), deletes partitions and topics that are gone; Metadata answers from it.
+  caf::reacts_to<cluster_image_atom, controller_metadata>,
+  // This node's replica of a partition (the gateway asks on behalf of other nodes).
+  caf::replies_to<replica_atom, std::string, int32_t>::with<replica_lookup>>;
 
 } // namespace cafka

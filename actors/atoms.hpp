@@ -40,6 +40,20 @@ using alter_configs_atom = caf::atom_constant<caf::atom("altercfgs")>;
 using raft_atom = caf::atom_constant<caf::atom("raft")>;
 using peer_atom = caf::atom_constant<caf::atom("peer")>;
 using propose_atom = caf::atom_constant<caf::atom("propose")>;
+using register_broker_atom = caf::atom_constant<caf::atom("regbroker")>;
+using broker_heartbeat_atom = caf::atom_constant<caf::atom("brokerhb")>;
+using alter_partition_atom = caf::atom_constant<caf::atom("alterpart")>;
+// Replication and the multi-node wiring (issue 5).
+using become_atom = caf::atom_constant<caf::atom("become")>;
+using replica_fetch_atom = caf::atom_constant<caf::atom("replfetch")>;
+using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
+using epoch_end_atom = caf::atom_constant<caf::atom("epochend")>;
+using truncate_atom = caf::atom_constant<caf::atom("truncate")>;
+using replica_atom = caf::atom_constant<caf::atom("replica")>;
+using controller_atom = caf::atom_constant<caf::atom("controller")>;
+using gateway_atom = caf::atom_constant<caf::atom("gateway")>;
+using cluster_image_atom = caf::atom_constant<caf::atom("clusterimg")>;
+using cluster_links_atom = caf::atom_constant<caf::atom("clustlinks")>;
 // Internal timers and notifications.
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using data_atom = caf::atom_constant<caf::atom("data")>;

@@ -217,6 +217,17 @@ controller_impl_actor::behavior_type controller_impl(self_ptr self, controller_c
                                st.node->commit_index(), st.applied,
                                st.store->latest_snapshot().last_index};
     },
+    // PLACEHOLDER (issue 5 contract; the controller helper implements these).
+    [](register_broker_atom, broker_registration&) {
+      return registration_reply{errc::invalid_request};
+    },
+    [](broker_heartbeat_atom, broker_heartbeat&) { return heartbeat_reply{errc::invalid_request}; },
+    [](create_topic_atom, create_topic_args&) { return topic_result{errc::invalid_request}; },
+    [](delete_topic_atom, std::string&) { return topic_result{errc::invalid_request}; },
+    [](create_parts_atom, create_partitions_args&) { return topic_result{errc::invalid_request}; },
+    [](alter_partition_atom, alter_partition_args&) {
+      return alter_partition_reply{errc::invalid_request};
+    },
     [self](timeout_atom, int64_t due) {
       auto& st = self->state;
       if (due != st.timer_due)

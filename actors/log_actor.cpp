@@ -219,6 +219,10 @@ flushing_log_actor_impl(self_ptr self, std::unique_ptr<storage::log> log, std::s
       CAFKA_INFO(component, self->state.label << ": topic settings changed");
       return errc::none;
     },
+    // PLACEHOLDER (issue 5 contract; the replication helper implements these).
+    [](replicate_atom, storage::record_bytes&) { return append_reply{errc::invalid_request}; },
+    [](epoch_end_atom, int32_t) { return epoch_end_reply{errc::invalid_request}; },
+    [](truncate_atom, int64_t) { return offset_reply{errc::invalid_request}; },
     [self](retention_atom) {
       auto& lg = self->state.log;
       if (!lg)

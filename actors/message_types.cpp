@@ -10,6 +10,18 @@ void add_message_types(caf::actor_system_config& cfg) {
     .add_message_type<offset_reply>("cafka::offset_reply")
     .add_message_type<log_settings>("cafka::log_settings")
     .add_message_type<produce_args>("cafka::produce_args")
+    .add_message_type<epoch_end_reply>("cafka::epoch_end_reply")
+    .add_message_type<partition_state>("cafka::partition_state")
+    .add_message_type<replica_fetch_args>("cafka::replica_fetch_args")
+    .add_message_type<replica_fetch_reply>("cafka::replica_fetch_reply")
+    .add_message_type<replica_lookup>("cafka::replica_lookup")
+    .add_message_type<broker_registration>("cafka::broker_registration")
+    .add_message_type<registration_reply>("cafka::registration_reply")
+    .add_message_type<broker_heartbeat>("cafka::broker_heartbeat")
+    .add_message_type<heartbeat_reply>("cafka::heartbeat_reply")
+    .add_message_type<alter_partition_args>("cafka::alter_partition_args")
+    .add_message_type<alter_partition_reply>("cafka::alter_partition_reply")
+    .add_message_type<storage::record_bytes>("cafka::storage::record_bytes")
     .add_message_type<produce_reply>("cafka::produce_reply")
     .add_message_type<fetch_args>("cafka::fetch_args")
     .add_message_type<fetch_reply>("cafka::fetch_reply")
@@ -52,7 +64,12 @@ void add_message_types(caf::actor_system_config& cfg) {
     .add_message_type<controller_peer_actor>("cafka::controller_peer_actor")
     .add_message_type<propose_reply>("cafka::propose_reply")
     .add_message_type<controller_metadata>("cafka::controller_metadata")
-    .add_message_type<controller_status>("cafka::controller_status");
+    .add_message_type<controller_status>("cafka::controller_status")
+    .add_message_type<controller_actor>("cafka::controller_actor")
+    .add_message_type<partition_replica_actor>("cafka::partition_replica_actor")
+    .add_message_type<node_gateway_actor>("cafka::node_gateway_actor")
+    .add_message_type<controller_client_actor>("cafka::controller_client_actor")
+    .add_message_type<peer_directory_actor>("cafka::peer_directory_actor");
 }
 
 } // namespace cafka

@@ -238,6 +238,10 @@ node_actor::behavior_type node_impl(node_self self, broker_config cfg, std::stri
     [self](alter_configs_atom, const alter_configs_args& args) {
       return alter_configs(self, args);
     },
+    // PLACEHOLDER (issue 5 contract; the node-cluster helper implements these).
+    [](cluster_links_atom, controller_client_actor&, peer_directory_actor&) {},
+    [](cluster_image_atom, controller_metadata&) {},
+    [](replica_atom, std::string&, int32_t) { return replica_lookup{errc::invalid_request}; },
   };
 }
 

@@ -214,6 +214,11 @@ partition_replica_impl(replica_impl_actor::stateful_pointer<replica_state> self,
       self->state.info.min_insync_replicas = min_insync_replicas;
       return errc::none;
     },
+    // PLACEHOLDER (issue 5 contract; the replication helper implements these).
+    [](become_atom, partition_state&) { return errc::invalid_request; },
+    [](replica_fetch_atom, replica_fetch_args&) {
+      return replica_fetch_reply{errc::not_leader_or_follower};
+    },
     [self](status_atom) -> replica_status {
       auto& st = self->state;
       replica_status s;

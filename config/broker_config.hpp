@@ -2,6 +2,7 @@
 // The broker's configuration, in Kafka's server.properties vocabulary. Every field is declared
 // exactly once, with its name, default, bounds and doc, in config/options.cpp; this struct only
 // holds the values. Defaults here must equal the declared defaults (a unit test checks it).
+#include "config/cluster_nodes.hpp"
 #include "config/quorum_voters.hpp"
 
 #include <cstdint>
@@ -28,10 +29,20 @@ struct broker_config {
   int32_t socket_request_max_bytes = 104857600;          // socket.request.max.bytes
   int32_t queued_max_requests = 500;                     // queued.max.requests (per connection)
   int64_t queued_max_request_bytes = 104857600;          // queued.max.request.bytes (-1: no limit)
-  // Controller quorum (issue 5; brokers do not use it yet).
+  // Cluster (issue 5). Empty cluster.nodes: a single-node broker that is its own controller.
   bool role_broker = true;                               // process.roles has broker
   bool role_controller = true;                           // process.roles has controller
-  std::vector<quorum_voter> controller_quorum_voters;    // controller.quorum.voters (empty: single node)
+  std::vector<quorum_voter> controller_quorum_voters;    // controller.quorum.voters (empty: single node,
+                                                         // or every node of cluster.nodes)
+  int32_t controller_quorum_election_timeout_ms = 1000;  // controller.quorum.election.timeout.ms
+  std::vector<cluster_node> cluster_nodes;               // cluster.nodes
+  int32_t broker_heartbeat_interval_ms = 2000;           // broker.heartbeat.interval.ms
+  int32_t broker_session_timeout_ms = 9000;              // broker.session.timeout.ms
+  int64_t replica_lag_time_max_ms = 30000;               // replica.lag.time.max.ms
+  int32_t replica_fetch_max_bytes = 1048576;             // replica.fetch.max.bytes
+  int32_t replica_fetch_wait_max_ms = 500;               // replica.fetch.wait.max.ms
+  int32_t replica_fetch_backoff_ms = 1000;               // replica.fetch.backoff.ms
+  bool unclean_leader_election_enable = false;           // unclean.leader.election.enable
   // Topics.
   int32_t num_partitions = 1;                            // num.partitions
   int16_t default_replication_factor = 1;                // default.replication.factor
@@ -98,6 +109,20 @@ struct broker_config {
   // Effective segment age limit in ms: log.roll.ms, else log.roll.hours.
   int64_t roll_ms() const {
     return log_roll_ms ? *log_roll_ms : int64_t{log_roll_hours} * 3600000;
+  }
+
+  // Cluster mode: cluster.nodes lists this node (validated by load_config).
+  bool cluster_mode() const { return !cluster_nodes.empty(); }
+
+  // The voters of the controller quorum: controller.quorum.voters, else (cluster mode) every
+  // node of cluster.nodes at its actor port, else this node alone (empty list).
+  std::vector<quorum_voter> quorum_voters() const {
+    if (!controller_quorum_voters.empty() || cluster_nodes.empty())
+      return controller_quorum_voters;
+    std::vector<quorum_voter> all;
+    for (const auto& n : cluster_nodes)
+      all.push_back({n.id, n.host, n.actor_port});
+    return all;
   }
 
   // The listeners clients are told about (advertised.listeners, else listeners).

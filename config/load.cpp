@@ -64,31 +64,75 @@ void apply(broker_config& cfg, const std::string& key, const std::string& value,
   cfg.explicitly_set.insert(opt->alias_of.empty() ? opt->name : opt->alias_of);
 }
 
-void apply_file(broker_config& cfg, const std::string& path) {
+// One key=value setting and where it came from ("file:7: " or "--override: ").
+struct setting {
+  std::string key;
+  std::string value;
+  std::string where;
+};
+
+std::vector<setting> read_file(const std::string& path) {
   std::ifstream in(path);
   if (!in)
     throw config_error("cannot read properties file '" + path + "': " + std::strerror(errno));
+  std::vector<setting> out;
   std::map<std::string, const property*> seen; // by canonical name (aliases folded)
   auto props = parse_properties(in, path);
   for (const auto& p : props) {
     auto where = path + ":" + std::to_string(p.line) + ": ";
-    apply(cfg, p.key, p.value, where);
     const auto* opt = find_option(p.key);
+    if (!opt)
+      throw config_error(where + unknown_option(p.key));
     auto& first = seen[opt->alias_of.empty() ? opt->name : opt->alias_of];
     if (first)
       throw config_error(where + "option '" + p.key + "' repeats '" + first->key + "' from line " +
                          std::to_string(first->line));
     first = &p;
+    out.push_back({p.key, p.value, where});
   }
+  return out;
+}
+
+// One file serves every node of a cluster: `${node.id}` in a value (e.g. log.dirs) becomes the
+// node.id that the file and overrides end up with.
+void substitute_node_id(std::vector<setting>& settings) {
+  std::string node_id = "1";
+  for (const auto& s : settings)
+    if (s.key == "node.id")
+      node_id = s.value;
+  const std::string var = "${node.id}";
+  for (auto& s : settings)
+    for (size_t pos = 0; (pos = s.value.find(var, pos)) != std::string::npos;
+         pos += node_id.size())
+      s.value.replace(pos, var.size(), node_id);
+}
+
+// In cluster mode a node listens where cluster.nodes says, unless listeners was given.
+void listen_where_cluster_says(broker_config& cfg) {
+  if (!cfg.cluster_mode() || cfg.explicitly_set.count("listeners"))
+    return;
+  if (const auto* self = find_node(cfg.cluster_nodes, cfg.node_id))
+    cfg.listeners = {listener{"PLAINTEXT", self->host, self->kafka_port}};
 }
 
 void validate(const broker_config& cfg) {
-  auto& voters = cfg.controller_quorum_voters;
+  auto voters = cfg.quorum_voters();
   if (cfg.role_controller && !voters.empty()
       && std::none_of(voters.begin(), voters.end(),
                       [&](const quorum_voter& v) { return v.id == cfg.node_id; }))
     throw config_error("controller.quorum.voters: node.id " + std::to_string(cfg.node_id)
                        + " is not a voter, but process.roles has controller");
+  if (cfg.cluster_mode()) {
+    if (!find_node(cfg.cluster_nodes, cfg.node_id))
+      throw config_error("cluster.nodes: node.id " + std::to_string(cfg.node_id)
+                         + " is not in the list");
+    for (const auto& v : cfg.controller_quorum_voters) {
+      const auto* n = find_node(cfg.cluster_nodes, v.id);
+      if (!n || n->host != v.host || n->actor_port != v.port)
+        throw config_error("controller.quorum.voters: voter " + std::to_string(v.id)
+                           + " must be a node of cluster.nodes at its host and actor port");
+    }
+  }
   for (const auto& adv : cfg.advertised_listeners) {
     bool found = std::any_of(cfg.listeners.begin(), cfg.listeners.end(),
                              [&](const listener& l) { return l.name == adv.name; });
@@ -123,8 +167,9 @@ broker_config load_config(const std::optional<std::string>& properties_file,
     if (opt.alias_of.empty())
       apply(cfg, opt.name, opt.default_text, "default: ");
   cfg.explicitly_set.clear(); // defaults are not set explicitly
+  std::vector<setting> settings;
   if (properties_file)
-    apply_file(cfg, *properties_file);
+    settings = read_file(*properties_file);
   for (const auto& o : overrides) {
     auto eq = o.find('=');
     if (eq == std::string::npos)
@@ -134,8 +179,12 @@ broker_config load_config(const std::optional<std::string>& properties_file,
       s.erase(s.find_last_not_of(" \t") + 1);
       return s;
     };
-    apply(cfg, trim(o.substr(0, eq)), trim(o.substr(eq + 1)), "--override: ");
+    settings.push_back({trim(o.substr(0, eq)), trim(o.substr(eq + 1)), "--override: "});
   }
+  substitute_node_id(settings);
+  for (const auto& st : settings)
+    apply(cfg, st.key, st.value, st.where);
+  listen_where_cluster_says(cfg);
   validate(cfg);
   return cfg;
 }

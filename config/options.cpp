@@ -162,6 +162,22 @@ option_def quorum_voters_opt() {
           [](const broker_config& c) { return to_string(c.controller_quorum_voters); }};
 }
 
+option_def cluster_nodes_opt() {
+  return {"cluster.nodes", "list", "", "comma list of id@host:kafka_port:actor_port, or empty",
+          "Every node of a multi-node cluster: its id, its Kafka listener and the port where its "
+          "actors talk to the other nodes (e.g. `1@127.0.0.1:9092:9192,2@127.0.0.1:9093:9193`). "
+          "All nodes read the same list and pick their own entry by `node.id`, which sets their "
+          "`listeners` unless given. Empty: a single-node broker.",
+          "",
+          [](broker_config& c, const std::string& v) {
+            auto parsed = parse_cluster_nodes(v);
+            if (!parsed.ok())
+              throw bad_value{"comma list of id@host:kafka_port:actor_port (" + parsed.error + ")"};
+            c.cluster_nodes = std::move(parsed.nodes);
+          },
+          [](const broker_config& c) { return to_string(c.cluster_nodes); }};
+}
+
 option_def cleanup_policy_opt() {
   return {"log.cleanup.policy", "list", "delete", "a comma list of delete and/or compact",
           "What happens to old segments: `delete` (retention), `compact` (keep the latest "
@@ -215,6 +231,28 @@ std::vector<option_def> make_table() {
             "A request larger than this is admitted when nothing else is held. -1: unlimited."),
     process_roles_opt(),
     quorum_voters_opt(),
+    int_opt("controller.quorum.election.timeout.ms", &c::controller_quorum_election_timeout_ms,
+            "1000", 10, i32max,
+            "A controller that hears nothing from a leader for a random time between this and "
+            "twice this starts an election."),
+    cluster_nodes_opt(),
+    int_opt("broker.heartbeat.interval.ms", &c::broker_heartbeat_interval_ms, "2000", 1, i32max,
+            "How often a broker heartbeats to the active controller (cluster mode)."),
+    int_opt("broker.session.timeout.ms", &c::broker_session_timeout_ms, "9000", 1, i32max,
+            "A broker without a heartbeat for this long is fenced: it leaves every ISR and its "
+            "partitions elect new leaders."),
+    int_opt("replica.lag.time.max.ms", &c::replica_lag_time_max_ms, "30000", 1, i64max,
+            "A follower that has not caught up with the leader's log end for this long is "
+            "removed from the ISR."),
+    int_opt("replica.fetch.max.bytes", &c::replica_fetch_max_bytes, "1048576", 1, i32max,
+            "Bytes a follower asks for per fetch from its leader (at least one batch comes)."),
+    int_opt("replica.fetch.wait.max.ms", &c::replica_fetch_wait_max_ms, "500", 0, i32max,
+            "How long a follower's fetch waits at the leader for new data."),
+    int_opt("replica.fetch.backoff.ms", &c::replica_fetch_backoff_ms, "1000", 0, i32max,
+            "Pause before a follower retries after a failed fetch (leader unreachable)."),
+    bool_opt("unclean.leader.election.enable", &c::unclean_leader_election_enable, "false",
+             "Elect a replica outside the ISR when no ISR member is alive (availability over "
+             "durability: acknowledged records may be lost)."),
     int_opt("num.partitions", &c::num_partitions, "1", 1, 1000000,
             "Partitions of an auto-created topic, and the default for CreateTopics."),
     int_opt("default.replication.factor", &c::default_replication_factor, "1", 1, i16max,

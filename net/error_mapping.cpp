@@ -22,6 +22,15 @@ int16_t to_kafka_error(errc x) noexcept {
     case errc::coordinator_load_in_progress: return kafka_error::coordinator_load_in_progress;
     case errc::not_coordinator: return kafka_error::not_coordinator;
     case errc::not_controller: return kafka_error::not_controller;
+    case errc::not_enough_replicas_after_append:
+      return kafka_error::not_enough_replicas_after_append;
+    case errc::leader_not_available: return kafka_error::leader_not_available;
+    case errc::fenced_leader_epoch: return kafka_error::fenced_leader_epoch;
+    case errc::unknown_leader_epoch: return kafka_error::unknown_leader_epoch;
+    case errc::stale_broker_epoch: return kafka_error::stale_broker_epoch;
+    case errc::invalid_update_version: return kafka_error::invalid_update_version;
+    case errc::ineligible_replica: return kafka_error::ineligible_replica;
+    case errc::broker_not_available: return kafka_error::broker_not_available;
     case errc::illegal_generation: return kafka_error::illegal_generation;
     case errc::inconsistent_group_protocol: return kafka_error::inconsistent_group_protocol;
     case errc::invalid_group_id: return kafka_error::invalid_group_id;

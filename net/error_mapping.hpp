@@ -45,6 +45,13 @@ constexpr int16_t invalid_request = 42;
 constexpr int16_t invalid_config = 40;
 constexpr int16_t not_controller = 41;
 constexpr int16_t kafka_storage_error = 56;
+constexpr int16_t broker_not_available = 8;
+constexpr int16_t not_enough_replicas_after_append = 20;
+constexpr int16_t fenced_leader_epoch = 74;
+constexpr int16_t unknown_leader_epoch = 75;
+constexpr int16_t stale_broker_epoch = 77;
+constexpr int16_t ineligible_replica = 107;
+constexpr int16_t invalid_update_version = 108;
 constexpr int16_t invalid_record = 87;
 } // namespace kafka_error
 

@@ -25,6 +25,14 @@ std::string_view to_string(errc x) noexcept {
     case errc::coordinator_load_in_progress: return "coordinator load in progress";
     case errc::not_coordinator: return "not coordinator";
     case errc::not_controller: return "not controller";
+    case errc::not_enough_replicas_after_append: return "not enough replicas after append";
+    case errc::leader_not_available: return "leader not available";
+    case errc::fenced_leader_epoch: return "fenced leader epoch";
+    case errc::unknown_leader_epoch: return "unknown leader epoch";
+    case errc::stale_broker_epoch: return "stale broker epoch";
+    case errc::invalid_update_version: return "invalid update version";
+    case errc::ineligible_replica: return "ineligible replica";
+    case errc::broker_not_available: return "broker not available";
     case errc::illegal_generation: return "illegal generation";
     case errc::inconsistent_group_protocol: return "inconsistent group protocol";
     case errc::invalid_group_id: return "invalid group id";

@@ -26,6 +26,15 @@ enum class errc : int16_t {
   not_leader_or_follower,
   not_enough_replicas,
   not_controller,         // this node is not the active controller (the reply names the leader)
+  // Replication and the controller quorum (issue 5).
+  not_enough_replicas_after_append, // appended, but the ISR shrank below min.insync.replicas
+  leader_not_available,   // the partition has no leader right now (election pending)
+  fenced_leader_epoch,    // the request's leader epoch is older than the replica's
+  unknown_leader_epoch,   // the request's leader epoch is newer than the replica knows
+  stale_broker_epoch,     // a broker heartbeat/request from an older registration
+  invalid_update_version, // AlterPartition with an outdated partition epoch
+  ineligible_replica,     // AlterPartition adds a fenced or unknown broker to the ISR
+  broker_not_available,   // the broker is unreachable (peer down, not yet connected)
   // Coordinators and consumer groups.
   coordinator_not_available,
   coordinator_load_in_progress,

@@ -93,6 +93,10 @@ partition_replica_actor::behavior_type silent_replica(partition_replica_actor::p
     [](delete_atom) { return errc::none; },
     [](delete_records_atom, int64_t) { return offset_reply{}; },
     [](configure_atom, int32_t) { return errc::none; },
+    [](become_atom, partition_state&) { return errc::none; },
+    [](replica_fetch_atom, replica_fetch_args&) {
+      return replica_fetch_reply{errc::not_leader_or_follower};
+    },
   };
 }
 
