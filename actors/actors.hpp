@@ -32,13 +32,19 @@ using log_actor = caf::typed_actor<
   // cleanup settings take effect from the next append, roll, flush, retention check or clean.
   caf::replies_to<configure_atom, log_settings>::with<errc>,
   // Follower: append batches that already carry their leader's offsets and epochs (one or more
-  // whole batches; the first base offset must equal the log end, else offset_out_of_range).
+  // whole batches; a batch starting below the log end is offset_out_of_range; one past it is
+  // accepted: a compacted leader's log has gaps). Empty records: a no-op, last_offset + 1 =
+  // the log end.
   caf::replies_to<replicate_atom, storage::record_bytes>::with<append_reply>,
   // The leader epoch cache: the largest epoch <= e and its end offset (e = -1: the latest).
   caf::replies_to<epoch_end_atom, int32_t>::with<epoch_end_reply>,
   // Follower truncation: removes every record at or after the offset (never below the log
-  // start); offset = the new log end.
-  caf::replies_to<truncate_atom, int64_t>::with<offset_reply>>;
+  // start; a cut inside a batch drops the whole batch); offset = the new log end.
+  caf::replies_to<truncate_atom, int64_t>::with<offset_reply>,
+  // Follower behind the leader's log start: empties the log and continues at the offset
+  // (>= the log end, else offset_out_of_range; Kafka's truncateFullyAndStartAt); offset = the
+  // new log start and end.
+  caf::replies_to<start_over_atom, int64_t>::with<offset_reply>>;
 
 // A partition replica: serves one partition as leader (this node) or follower. Carries its role
 // and leader epoch; the high watermark lives here, not in storage.
@@ -83,8 +89,11 @@ using alter_partition_actor = caf::typed_actor<
 struct topic_route {
   errc ec = errc::none;
   std::vector<partition_replica_actor> replicas;
+  // Cluster mode: per partition, why its handle is empty (not_leader_or_follower: other nodes
+  // host it; storage_error: offline here). Empty: every empty handle is an offline partition.
+  std::vector<errc> missing;
 };
-CAFKA_INSPECT_FIELDS(topic_route, x.ec, x.replicas)
+CAFKA_INSPECT_FIELDS(topic_route, x.ec, x.replicas, x.missing)
 
 // A consumer group's coordinator: one per group, spawned by the group shard that owns the
 // group's __consumer_offsets partition. Runs Kafka's state machine (Empty, PreparingRebalance,

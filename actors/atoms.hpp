@@ -49,6 +49,7 @@ using replica_fetch_atom = caf::atom_constant<caf::atom("replfetch")>;
 using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
 using epoch_end_atom = caf::atom_constant<caf::atom("epochend")>;
 using truncate_atom = caf::atom_constant<caf::atom("truncate")>;
+using start_over_atom = caf::atom_constant<caf::atom("startover")>;
 using replica_atom = caf::atom_constant<caf::atom("replica")>;
 using controller_atom = caf::atom_constant<caf::atom("controller")>;
 using gateway_atom = caf::atom_constant<caf::atom("gateway")>;

@@ -122,4 +122,20 @@ std::vector<record> create_topic_records(const cluster_metadata& state, const st
 std::vector<record> fence_broker_records(const cluster_metadata& state, broker_id id,
                                          bool unclean_allowed);
 
+// The records that unfence a registered broker: broker_unfenced, then a partition_change for
+// every partition without a leader that can now elect one (elect_leader with the broker live:
+// it is in the ISR, or any replica when unclean election is allowed; an unclean leader becomes
+// the whole ISR). Empty when the broker is not registered.
+std::vector<record> unfence_broker_records(const cluster_metadata& state, broker_id id,
+                                           bool unclean_allowed);
+
+// The records that grow a topic to `count` partitions: one partition_record per new partition,
+// placed over the unfenced brokers with the replication factor of partition 0 (the new ones
+// continue the placement rounds of place_replicas). unknown_topic_or_partition,
+// invalid_partitions (count not above the current number), invalid_replication_factor (fewer
+// unfenced brokers than the factor).
+std::vector<record> add_partitions_records(const cluster_metadata& state, const std::string& name,
+                                           int32_t count, uint32_t start_index, uint32_t shift,
+                                           std::error_code& ec);
+
 } // namespace cafka::cluster

@@ -93,4 +93,54 @@ std::vector<record> fence_broker_records(const cluster_metadata& state, broker_i
   return out;
 }
 
+std::vector<record> unfence_broker_records(const cluster_metadata& state, broker_id id,
+                                           bool unclean_allowed) {
+  std::vector<record> out;
+  auto b = state.broker(id);
+  if (!b)
+    return out;
+  out.push_back(broker_unfenced{id, b->epoch});
+  auto live = [&](broker_id x) { return x == id || state.is_live(x); };
+  for (auto& [name, t] : state.topics())
+    for (auto& [p, info] : t.partitions) {
+      if (info.leader != no_leader)
+        continue;
+      auto e = elect_leader(info.replicas, info.isr, live, unclean_allowed);
+      if (e.leader == no_leader)
+        continue;
+      partition_change c{name, p, e.leader, std::nullopt};
+      if (e.unclean)
+        c.isr = std::vector<broker_id>{e.leader};
+      out.push_back(std::move(c));
+    }
+  return out;
+}
+
+std::vector<record> add_partitions_records(const cluster_metadata& state, const std::string& name,
+                                           int32_t count, uint32_t start_index, uint32_t shift,
+                                           std::error_code& ec) {
+  ec.clear();
+  std::vector<record> out;
+  auto t = state.topic(name);
+  if (!t) {
+    ec = errc::unknown_topic_or_partition;
+    return out;
+  }
+  auto current = static_cast<int32_t>(t->partitions.size());
+  if (count <= current) {
+    ec = errc::invalid_partitions;
+    return out;
+  }
+  auto rf = t->partitions.empty() ? size_t{1} : t->partitions.begin()->second.replicas.size();
+  auto placement = place_replicas(state.unfenced_brokers(), count, static_cast<int16_t>(rf),
+                                  start_index, shift, ec);
+  if (ec)
+    return out;
+  for (int32_t p = current; p < count; ++p) {
+    auto& replicas = placement[static_cast<size_t>(p)];
+    out.push_back(partition_record{name, p, replicas, replicas, replicas.front(), 0, 0});
+  }
+  return out;
+}
+
 } // namespace cafka::cluster

@@ -1,5 +1,5 @@
 // The controller actor (rules in controller.hpp).
-#include "actors/controller.hpp"
+#include "actors/controller_ops.hpp"
 
 #include "actors/logging.hpp"
 
@@ -9,11 +9,7 @@
 
 namespace cafka {
 
-namespace {
-
-constexpr const char* component = "controller";
-
-using self_ptr = controller_impl_actor::stateful_pointer<controller_state>;
+namespace controller_ops {
 
 int64_t now_ms(self_ptr self) {
   using namespace std::chrono;
@@ -23,6 +19,26 @@ int64_t now_ms(self_ptr self) {
 std::string who(const controller_state& st) {
   return "controller " + std::to_string(st.cfg.id);
 }
+
+int32_t known_leader(const controller_state& st) {
+  return st.node ? st.node->leader() : -1;
+}
+
+void when_active(self_ptr self, std::function<void()> f) {
+  auto& st = self->state;
+  if (st.active || !st.node->is_leader())
+    f();
+  else
+    st.waiting.push_back(std::move(f));
+}
+
+} // namespace controller_ops
+
+namespace {
+
+using namespace controller_ops;
+
+constexpr const char* component = "controller";
 
 // Applies one committed entry to the metadata; returns the first record's error (the records
 // after a failing one still apply: each is checked on its own, the same way everywhere).
@@ -47,9 +63,34 @@ errc apply_entry(controller_state& st, const raft::entry& e) {
 }
 
 void fail_pending(controller_state& st) {
-  for (auto& [index, p] : st.pending)
-    p.promise.deliver(propose_reply{errc::not_controller, st.node->leader(), -1});
+  auto pending = std::move(st.pending);
   st.pending.clear();
+  for (auto& [index, p] : pending)
+    p.done(propose_reply{errc::not_controller, st.node->leader(), -1});
+}
+
+// Answers the requests that waited for this controller to become active (or to learn that it
+// will not: they then answer not_controller).
+void run_waiting(controller_state& st) {
+  auto waiting = std::move(st.waiting);
+  st.waiting.clear();
+  for (auto& f : waiting)
+    f();
+}
+
+// The leader becomes the active controller once it has applied everything before its term:
+// from then on st.projected (committed state + its own proposals) is complete.
+void maybe_activate(self_ptr self) {
+  auto& st = self->state;
+  if (st.active || !st.node->is_leader() || st.applied < st.leader_start)
+    return;
+  st.active = true;
+  st.projected = st.metadata;
+  reset_sessions(self);
+  CAFKA_INFO(component, who(st) << ": active controller in term " << st.node->term() << " at "
+                                << st.applied << " with " << st.metadata.brokers().size()
+                                << " brokers, " << st.metadata.topics().size() << " topics");
+  run_waiting(st);
 }
 
 void arm_timer(self_ptr self) {
@@ -99,11 +140,11 @@ void process(self_ptr self, raft::ready r) {
     st.applied = e.index;
     auto p = st.pending.find(e.index);
     if (p != st.pending.end()) {
-      if (p->second.term == e.term)
-        p->second.promise.deliver(propose_reply{ec, st.node->leader(), e.index});
-      else // another leader's entry replaced ours
-        p->second.promise.deliver(propose_reply{errc::not_controller, st.node->leader(), -1});
+      auto done = std::move(p->second.done);
+      auto ours = p->second.term == e.term; // else another leader's entry replaced ours
       st.pending.erase(p);
+      done(ours ? propose_reply{ec, st.node->leader(), e.index}
+                : propose_reply{errc::not_controller, st.node->leader(), -1});
     }
   }
   auto role = st.node->current_role();
@@ -112,11 +153,19 @@ void process(self_ptr self, raft::ready r) {
       CAFKA_INFO(component, who(st) << ": leader in term " << st.node->term());
     else if (st.last_role == raft::role::leader)
       CAFKA_INFO(component, who(st) << ": no longer leader (term " << st.node->term() << ")");
-    if (role != raft::role::leader)
-      fail_pending(st);
     st.last_role = role;
     st.last_term = st.node->term();
+    if (role == raft::role::leader) {
+      st.leader_start = st.store->last_index(); // our term's no-op
+    } else {
+      st.active = false;
+      st.shutting_down.clear();
+      st.last_contact.clear();
+      fail_pending(st);
+      run_waiting(st);
+    }
   }
+  maybe_activate(self);
   if (!r.committed.empty())
     maybe_compact(self);
 }
@@ -151,12 +200,36 @@ auto on_raft(self_ptr self) {
   };
 }
 
+} // namespace
+
+void controller_ops::propose_records(self_ptr self, std::vector<cluster::record> records,
+                                     std::function<void(const propose_reply&)> done) {
+  auto& st = self->state;
+  for (auto& r : records)
+    if (auto ec = st.projected.apply(r))
+      CAFKA_WARN(component, who(st) << ": proposing " << cluster::to_string(r)
+                                    << ", which does not fit: " << ec.message());
+  auto data = cluster::encode(records);
+  step(self, [&](raft::node& n, int64_t now) {
+    auto r = n.propose(now, std::move(data));
+    if (r.index == 0)
+      done(propose_reply{errc::not_controller, r.leader, -1});
+    else
+      st.pending.emplace(r.index, controller_state::pending_proposal{r.term, std::move(done)});
+    return std::move(r.out);
+  });
+}
+
+namespace {
+
 controller_impl_actor::behavior_type controller_impl(self_ptr self, controller_config cfg,
                                                      std::shared_ptr<raft::file_log_store> store) {
   auto& st = self->state;
   st.cfg = cfg;
   st.store = std::move(store);
-  st.rng.seed(cfg.seed != 0 ? cfg.seed : std::random_device{}());
+  auto seed = cfg.seed != 0 ? cfg.seed : uint64_t{std::random_device{}()};
+  st.rng.seed(seed);
+  st.admin_rng.seed(seed ^ 0x9e3779b97f4a7c15ULL); // its own stream: Raft timings stay put
   raft::config rc;
   rc.id = cfg.id;
   rc.voters = cfg.voters.empty() ? std::vector<raft::node_id>{cfg.id} : cfg.voters;
@@ -190,18 +263,16 @@ controller_impl_actor::behavior_type controller_impl(self_ptr self, controller_c
     [self](propose_atom, std::vector<char>& data) -> caf::result<propose_reply> {
       auto& st = self->state;
       std::error_code ec;
-      if (!cluster::decode(data.data(), data.size(), ec))
+      auto records = cluster::decode(data.data(), data.size(), ec);
+      if (!records)
         return propose_reply{errc::invalid_request, st.node->leader(), -1};
-      if (!st.node->is_leader())
-        return propose_reply{errc::not_controller, st.node->leader(), -1};
       auto rp = self->make_response_promise<propose_reply>();
-      step(self, [&](raft::node& n, int64_t now) {
-        auto r = n.propose(now, std::move(data));
-        if (r.index == 0)
-          rp.deliver(propose_reply{errc::not_controller, r.leader, -1});
+      when_active(self, [self, rp, records = std::move(*records)]() mutable {
+        if (self->state.active)
+          propose_records(self, std::move(records),
+                          [rp](const propose_reply& r) mutable { rp.deliver(r); });
         else
-          st.pending.emplace(r.index, controller_state::pending_proposal{r.term, rp});
-        return std::move(r.out);
+          rp.deliver(propose_reply{errc::not_controller, known_leader(self->state), -1});
       });
       return rp;
     },
@@ -217,16 +288,36 @@ controller_impl_actor::behavior_type controller_impl(self_ptr self, controller_c
                                st.node->commit_index(), st.applied,
                                st.store->latest_snapshot().last_index};
     },
-    // PLACEHOLDER (issue 5 contract; the controller helper implements these).
-    [](register_broker_atom, broker_registration&) {
-      return registration_reply{errc::invalid_request};
+    // The broker-facing side (controller_ops.hpp).
+    [self](register_broker_atom, broker_registration& req) {
+      auto rp = self->make_response_promise<registration_reply>();
+      when_active(self, [self, req, rp] { serve_registration(self, req, rp); });
+      return rp;
     },
-    [](broker_heartbeat_atom, broker_heartbeat&) { return heartbeat_reply{errc::invalid_request}; },
-    [](create_topic_atom, create_topic_args&) { return topic_result{errc::invalid_request}; },
-    [](delete_topic_atom, std::string&) { return topic_result{errc::invalid_request}; },
-    [](create_parts_atom, create_partitions_args&) { return topic_result{errc::invalid_request}; },
-    [](alter_partition_atom, alter_partition_args&) {
-      return alter_partition_reply{errc::invalid_request};
+    [self](broker_heartbeat_atom, broker_heartbeat& req) {
+      auto rp = self->make_response_promise<heartbeat_reply>();
+      when_active(self, [self, req, rp] { serve_heartbeat(self, req, rp); });
+      return rp;
+    },
+    [self](create_topic_atom, create_topic_args& args) {
+      auto rp = self->make_response_promise<topic_result>();
+      when_active(self, [self, args, rp] { serve_create_topic(self, args, rp); });
+      return rp;
+    },
+    [self](delete_topic_atom, std::string& name) {
+      auto rp = self->make_response_promise<topic_result>();
+      when_active(self, [self, name, rp] { serve_delete_topic(self, name, rp); });
+      return rp;
+    },
+    [self](create_parts_atom, create_partitions_args& args) {
+      auto rp = self->make_response_promise<topic_result>();
+      when_active(self, [self, args, rp] { serve_create_partitions(self, args, rp); });
+      return rp;
+    },
+    [self](alter_partition_atom, alter_partition_args& args) {
+      auto rp = self->make_response_promise<alter_partition_reply>();
+      when_active(self, [self, args, rp] { serve_alter_partition(self, args, rp); });
+      return rp;
     },
     [self](timeout_atom, int64_t due) {
       auto& st = self->state;
@@ -234,6 +325,8 @@ controller_impl_actor::behavior_type controller_impl(self_ptr self, controller_c
         return; // superseded by an earlier timer
       st.timer_due = -1;
       step(self, [](raft::node& n, int64_t now) { return n.tick(now); });
+      if (st.active)
+        check_sessions(self);
     },
   };
 }
@@ -243,6 +336,13 @@ controller_impl_actor::behavior_type controller_impl(self_ptr self, controller_c
 controller_state::~controller_state() {
   if (store)
     store->close();
+}
+
+void set_broker_options(controller_config& c, const broker_config& cfg) {
+  c.broker_session_timeout_ms = cfg.broker_session_timeout_ms;
+  c.num_partitions = cfg.num_partitions;
+  c.default_replication_factor = cfg.default_replication_factor;
+  c.unclean_leader_election_enable = cfg.unclean_leader_election_enable;
 }
 
 controller_actor spawn_controller(caf::actor_system& sys, controller_config cfg, bool detached,

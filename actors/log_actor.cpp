@@ -2,6 +2,7 @@
 
 #include "actors/log_flush.hpp"
 #include "actors/logging.hpp"
+#include "storage/record_batch.hpp"
 
 #include <chrono>
 
@@ -71,6 +72,40 @@ void run_clean_step(self_ptr self) {
                                    << " ms; clean up to offset " << x.clean_offset);
   }
   schedule_purge(self, now); // the replaced segments' files
+}
+
+// The base offset of the batch holding `offset` (offset itself when no batch holds it).
+int64_t batch_start(const storage::log& lg, int64_t offset) {
+  auto r = lg.read(offset, 1);
+  char buf[storage::batch_header_size];
+  storage::batch_header h;
+  if (r.ec || !r.records.copy_out(0, sizeof(buf), buf)
+      || storage::parse_batch_header(buf, sizeof(buf), h))
+    return offset;
+  return std::min(h.base_offset, offset);
+}
+
+// Follower truncation: everything at or after `offset` goes, never below the log start. A
+// cut inside a batch drops that whole batch (Kafka's LogSegment.truncateTo): the follower
+// fetches it again.
+offset_reply truncate_log(self_ptr self, int64_t offset) {
+  auto& st = self->state;
+  auto& lg = *st.log;
+  auto end_before = lg.log_end_offset();
+  offset = std::max(offset, lg.log_start_offset());
+  if (offset >= end_before)
+    return {errc::none, end_before, -1};
+  auto cut = batch_start(lg, offset);
+  auto ec = lg.truncate_to(cut);
+  if (ec) {
+    CAFKA_ERROR(component, st.label << ": truncation to offset " << cut << " failed: "
+                                    << ec.message());
+    return {to_errc(ec), lg.log_end_offset(), -1};
+  }
+  CAFKA_INFO(component, st.label << ": truncated to offset " << cut << " (log end was "
+                                 << end_before << ", latest leader epoch now "
+                                 << lg.latest_epoch() << ")");
+  return {errc::none, lg.log_end_offset(), -1};
 }
 
 void schedule_retention(self_ptr self) {
@@ -219,10 +254,54 @@ flushing_log_actor_impl(self_ptr self, std::unique_ptr<storage::log> log, std::s
       CAFKA_INFO(component, self->state.label << ": topic settings changed");
       return errc::none;
     },
-    // PLACEHOLDER (issue 5 contract; the replication helper implements these).
-    [](replicate_atom, storage::record_bytes&) { return append_reply{errc::invalid_request}; },
-    [](epoch_end_atom, int32_t) { return epoch_end_reply{errc::invalid_request}; },
-    [](truncate_atom, int64_t) { return offset_reply{errc::invalid_request}; },
+    // Follower append: batches copied from the leader keep their offsets and epochs. Same
+    // reply, error logging and flush policy as append; nothing to append is a no-op whose
+    // reply has base_offset = log end, last_offset = log end - 1 (so last + 1 is the end).
+    [self](replicate_atom, storage::record_bytes& records) -> caf::result<append_reply> {
+      auto& lg = self->state.log;
+      if (!lg)
+        return no_log<append_reply>();
+      append_reply reply;
+      reply.log_start_offset = lg->log_start_offset();
+      if (records.empty()) { // nothing appended: the range [log end, log end) is empty
+        reply.base_offset = lg->log_end_offset();
+        reply.last_offset = reply.base_offset - 1;
+        return reply;
+      }
+      auto& bytes = records.owned(); // one copy when the bytes are slices of another log
+      auto res = lg->append_replicated(bytes.data(), bytes.size(), wall_ms());
+      reply.ec = to_errc(res.ec);
+      reply.base_offset = res.base_offset;
+      reply.last_offset = res.last_offset;
+      return finish_append(self, res, std::move(reply));
+    },
+    [self](epoch_end_atom, int32_t epoch) -> epoch_end_reply {
+      auto& lg = self->state.log;
+      if (!lg)
+        return no_log<epoch_end_reply>();
+      auto found = lg->end_offset_for(epoch); // epoch < 0: the latest and the log end
+      return {errc::none, found.epoch, found.end_offset};
+    },
+    [self](truncate_atom, int64_t offset) -> offset_reply {
+      auto& lg = self->state.log;
+      if (!lg)
+        return no_log<offset_reply>();
+      return truncate_log(self, offset);
+    },
+    [self](start_over_atom, int64_t offset) -> offset_reply {
+      auto& lg = self->state.log;
+      if (!lg)
+        return no_log<offset_reply>();
+      auto end_before = lg->log_end_offset();
+      auto ec = lg->reset_to(offset);
+      if (ec && ec != errc::offset_out_of_range)
+        CAFKA_ERROR(component, self->state.label << ": starting over at offset " << offset
+                                                 << " failed: " << ec.message());
+      else if (!ec)
+        CAFKA_INFO(component, self->state.label << ": emptied the log (end was " << end_before
+                                                << "), continuing at offset " << offset);
+      return {to_errc(ec), lg->log_end_offset(), -1};
+    },
     [self](retention_atom) {
       auto& lg = self->state.log;
       if (!lg)

@@ -49,7 +49,8 @@ struct log_settings {
 
 // ---- partition replica ----------------------------------------------------------------------
 
-enum class replica_role : int8_t { leader, follower };
+// none: cluster mode before the first become, or while the partition has no leader.
+enum class replica_role : int8_t { leader, follower, none };
 
 struct produce_args {
   std::vector<char> batch;  // one validated magic-2 batch

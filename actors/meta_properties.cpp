@@ -31,13 +31,7 @@ std::map<std::string, std::string> parse_properties(const std::string& text) {
 
 } // namespace
 
-std::string random_uuid_base64() {
-  std::array<unsigned char, 16> bytes;
-  std::random_device rd;
-  for (auto& b : bytes)
-    b = static_cast<unsigned char>(rd());
-  bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
-  bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+std::string uuid_base64(std::array<unsigned char, 16> bytes) {
   static constexpr char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
@@ -56,7 +50,22 @@ std::string random_uuid_base64() {
   return out; // 128 bits -> 22 characters
 }
 
-std::string load_or_create_cluster_id(const std::filesystem::path& dir, int32_t node_id) {
+std::string random_uuid_base64(std::array<unsigned char, 16> random_bytes) {
+  random_bytes[6] = (random_bytes[6] & 0x0f) | 0x40; // version 4
+  random_bytes[8] = (random_bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+  return uuid_base64(random_bytes);
+}
+
+std::string random_uuid_base64() {
+  std::array<unsigned char, 16> bytes;
+  std::random_device rd;
+  for (auto& b : bytes)
+    b = static_cast<unsigned char>(rd());
+  return random_uuid_base64(bytes);
+}
+
+std::string load_or_create_cluster_id(const std::filesystem::path& dir, int32_t node_id,
+                                      const std::string& new_id) {
   auto path = dir / file_name;
   std::error_code ec;
   auto text = read_file(path, ec);
@@ -73,7 +82,7 @@ std::string load_or_create_cluster_id(const std::filesystem::path& dir, int32_t 
   }
   if (ec != std::errc::no_such_file_or_directory)
     throw std::runtime_error("cannot read " + path.string() + ": " + ec.message());
-  auto cluster_id = random_uuid_base64();
+  auto cluster_id = new_id.empty() ? random_uuid_base64() : new_id;
   std::ostringstream out;
   out << "#\n# Written by cafka; identifies this log directory.\n#\n"
       << "version=1\n"

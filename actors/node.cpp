@@ -33,14 +33,6 @@ topic_metadata describe(const broker_config& cfg, const topic_entry& entry) {
   return tm;
 }
 
-topic_metadata topic_error(const std::string& name, errc ec) {
-  topic_metadata tm;
-  tm.ec = ec;
-  tm.name = name;
-  tm.is_internal = is_internal_topic(name);
-  return tm;
-}
-
 metadata_snapshot metadata(node_self self, const metadata_query& q) {
   auto& st = self->state;
   metadata_snapshot snap;
@@ -112,8 +104,10 @@ void on_child_failure(node_self self, const caf::actor_addr& source, const caf::
 // A child is gone (down_msg from the monitor the node keeps on each child).
 void handle_child_down(node_self self, caf::down_msg& msg) {
   auto& st = self->state;
-  if (st.children->erase(msg.source) == 0)
+  if (st.children->erase(msg.source) == 0) {
+    on_leader_down(self, msg.source); // cluster mode: a remote leader replica went away
     return;
+  }
   if (st.shutting_down) {
     if (st.children->empty())
       self->quit(st.shutdown_reason);
@@ -144,6 +138,14 @@ void handle_exit(node_self self, caf::exit_msg& msg) {
 
 } // namespace
 
+topic_metadata topic_error(const std::string& name, errc ec) {
+  topic_metadata tm;
+  tm.ec = ec;
+  tm.name = name;
+  tm.is_internal = is_internal_topic(name);
+  return tm;
+}
+
 std::error_code persist_topics(node_self self) {
   topic_map defs;
   for (auto& [name, entry] : self->state.topics)
@@ -151,23 +153,31 @@ std::error_code persist_topics(node_self self) {
   return save_topic_store(self->state.dir, defs);
 }
 
-void spawn_partitions(node_self self, topic_entry& entry, int32_t from, int32_t to) {
+partition_actors spawn_child_partition(node_self self, const partition_spec& spec) {
   auto& st = self->state;
+  std::error_code ec;
+  auto pa = st.spawner(self, st.cfg, spec, st.detached_logs, ec);
+  // Monitored, so the node learns of each child's end (handle_child_down). Test fakes may come
+  // without a log actor.
+  for (auto addr : {caf::actor_cast<caf::actor_addr>(pa.log),
+                    caf::actor_cast<caf::actor_addr>(pa.replica)})
+    if (addr) {
+      self->monitor(addr);
+      st.children->insert(addr);
+    }
+  return pa;
+}
+
+void spawn_partitions(node_self self, topic_entry& entry, int32_t from, int32_t to) {
   entry.partitions.resize(static_cast<size_t>(to));
   for (int32_t p = from; p < to; ++p) {
-    std::error_code ec;
-    auto pa = spawn_partition(self, st.cfg, partition_spec{entry.def.name, p, entry.def.leader_epoch,
-                                                                entry.def.configs},
-                              st.detached_logs, ec);
-    if (pa) {
-      // Monitored, so the node learns of each child's end (handle_child_down).
-      self->monitor(pa.log);
-      self->monitor(pa.replica);
-      st.children->insert(caf::actor_cast<caf::actor_addr>(pa.log));
-      st.children->insert(caf::actor_cast<caf::actor_addr>(pa.replica));
-    }
+    partition_spec spec;
+    spec.topic = entry.def.name;
+    spec.partition = p;
+    spec.leader_epoch = entry.def.leader_epoch;
+    spec.configs = entry.def.configs;
     // On failure open_partition_log already logged why; the partition stays offline.
-    entry.partitions[static_cast<size_t>(p)] = std::move(pa);
+    entry.partitions[static_cast<size_t>(p)] = spawn_child_partition(self, spec);
   }
   // Every path that brings __consumer_offsets partitions up (restart, lazy creation, an admin's
   // CreateTopics, growth) brings their shards up with them.
@@ -175,20 +185,37 @@ void spawn_partitions(node_self self, topic_entry& entry, int32_t from, int32_t 
     spawn_group_shards(self, entry, from, to);
 }
 
-node_actor::behavior_type node_impl(node_self self, broker_config cfg, std::string cluster_id,
-                                    topic_map topics, bool detached_logs) {
+node_impl_actor::behavior_type node_impl(node_self self, broker_config cfg,
+                                         std::string cluster_id, topic_map topics,
+                                         bool detached_logs) {
+  return node_impl_with(self, std::move(cfg), std::move(cluster_id), std::move(topics),
+                        detached_logs, spawn_partition);
+}
+
+node_impl_actor::behavior_type node_impl_with(node_self self, broker_config cfg,
+                                              std::string cluster_id, topic_map topics,
+                                              bool detached_logs, partition_spawner spawner) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.dir = std::filesystem::path{st.cfg.log_dirs.at(0)};
   st.cluster_id = std::move(cluster_id);
   st.detached_logs = detached_logs;
-  for (auto& [name, def] : topics) {
-    auto& entry = st.topics[name];
-    entry.def = def;
-    spawn_partitions(self, entry, 0, def.partitions);
+  st.spawner = std::move(spawner);
+  const bool cluster = st.cfg.cluster_mode();
+  if (cluster) {
+    st.cluster_id = cluster_wide_id(st.cfg); // not this node's meta.properties id
+    // The committed metadata decides what this node hosts; partitions start with the first image.
+    CAFKA_INFO(component, "node " << st.cfg.node_id << " of cluster " << st.cluster_id
+                                  << " waiting for the cluster metadata");
+  } else {
+    for (auto& [name, def] : topics) {
+      auto& entry = st.topics[name];
+      entry.def = def;
+      spawn_partitions(self, entry, 0, def.partitions);
+    }
+    CAFKA_INFO(component, "node " << st.cfg.node_id << " of cluster " << st.cluster_id
+                                  << " serving " << st.topics.size() << " topics");
   }
-  CAFKA_INFO(component, "node " << st.cfg.node_id << " of cluster " << st.cluster_id
-                                << " serving " << st.topics.size() << " topics");
   self->set_exit_handler([self](caf::exit_msg& msg) { handle_exit(self, msg); });
   self->set_down_handler([self](caf::down_msg& msg) { handle_child_down(self, msg); });
   // Graceful shutdown (handle_exit) leaves nothing here; this catches every other end of the
@@ -202,9 +229,23 @@ node_actor::behavior_type node_impl(node_self self, broker_config cfg, std::stri
     for (auto& child : *children)
       caf::anon_send_exit(child, r);
   });
+  using topic_promise = caf::typed_response_promise<topic_result>;
+  auto now = [self](topic_result r) {
+    auto rp = self->make_response_promise<topic_result>();
+    rp.deliver(std::move(r));
+    return rp;
+  };
   return {
-    [self](metadata_atom, const metadata_query& q) { return metadata(self, q); },
-    [self](route_atom, const std::string& name) {
+    [self, cluster](metadata_atom, const metadata_query& q) {
+      if (cluster)
+        return cluster_metadata_request(self, q);
+      auto rp = self->make_response_promise<metadata_snapshot>();
+      rp.deliver(metadata(self, q));
+      return rp;
+    },
+    [self, cluster](route_atom, const std::string& name) {
+      if (cluster)
+        return cluster_route(self, name);
       topic_route route;
       auto i = self->state.topics.find(name);
       if (i == self->state.topics.end()) {
@@ -215,15 +256,17 @@ node_actor::behavior_type node_impl(node_self self, broker_config cfg, std::stri
         route.replicas.push_back(pa.replica);
       return route;
     },
-    [self](create_topic_atom, const create_topic_args& args) {
-      return create_topic(self, args);
+    [self, cluster, now](create_topic_atom, const create_topic_args& args) -> topic_promise {
+      return cluster ? cluster_create_topic(self, args) : now(create_topic(self, args));
     },
-    [self](delete_topic_atom, const std::string& name) { return delete_topic(self, name); },
-    [self](create_parts_atom, const create_partitions_args& args) {
-      return create_partitions(self, args);
+    [self, cluster](delete_topic_atom, const std::string& name) {
+      return cluster ? cluster_delete_topic(self, name) : delete_topic(self, name);
     },
-    [self](coordinator_atom, const std::string& group_id) {
-      return find_coordinator(self, group_id);
+    [self, cluster, now](create_parts_atom, const create_partitions_args& args) -> topic_promise {
+      return cluster ? cluster_create_partitions(self, args) : now(create_partitions(self, args));
+    },
+    [self, cluster](coordinator_atom, const std::string& group_id) {
+      return cluster ? cluster_find_coordinator(self, group_id) : find_coordinator(self, group_id);
     },
     [self](group_shards_atom) {
       std::vector<group_shard_actor> result;
@@ -235,13 +278,28 @@ node_actor::behavior_type node_impl(node_self self, broker_config cfg, std::stri
     [self](describe_configs_atom, const config_resource& res) {
       return describe_configs(self, res);
     },
-    [self](alter_configs_atom, const alter_configs_args& args) {
+    [self, cluster, now](alter_configs_atom, const alter_configs_args& args) -> topic_promise {
+      if (cluster) {
+        topic_result r;
+        r.ec = errc::invalid_request;
+        r.message = "AlterConfigs is not supported in cluster mode yet";
+        return now(std::move(r));
+      }
       return alter_configs(self, args);
     },
-    // PLACEHOLDER (issue 5 contract; the node-cluster helper implements these).
-    [](cluster_links_atom, controller_client_actor&, peer_directory_actor&) {},
-    [](cluster_image_atom, controller_metadata&) {},
-    [](replica_atom, std::string&, int32_t) { return replica_lookup{errc::invalid_request}; },
+    [self](cluster_links_atom, controller_client_actor& client, peer_directory_actor& peers) {
+      self->state.cluster.client = std::move(client);
+      self->state.cluster.peers = std::move(peers);
+      reconcile(self); // an image that came first waited for the links
+    },
+    [self](cluster_image_atom, controller_metadata& md) { on_cluster_image(self, md); },
+    [self](replica_atom, const std::string& topic, int32_t partition) {
+      return cluster_replica(self, topic, partition);
+    },
+    [self](resolve_retry_atom, const std::string& topic, int32_t partition, uint64_t generation) {
+      on_resolve_retry(self, topic, partition, generation);
+    },
+    [self](timeout_atom, uint64_t waiter) { on_waiter_timeout(self, waiter); },
   };
 }
 

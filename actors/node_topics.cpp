@@ -113,32 +113,33 @@ caf::typed_response_promise<topic_result> delete_topic(node_self self, const std
     topic_result r;
     rp.deliver(r);
   };
-  for (size_t p = 0; p < entry.partitions.size(); ++p) {
-    auto& pa = entry.partitions[p];
-    if (!pa) {
-      // Offline partition: no actor owns the directory, remove it here.
-      std::error_code ec;
-      std::filesystem::remove_all(partition_dir(st.cfg, name, static_cast<int32_t>(p)), ec);
-      continue;
-    }
-    ++*pending;
-    self->request(pa.replica, log_request_timeout, delete_atom::value)
-      .then(
-        [finish, name, p](errc ec) mutable {
-          if (ec != errc::none)
-            CAFKA_ERROR(component, name << "-" << p << ": delete failed: " << to_string(ec));
-          finish();
-        },
-        [finish, name, p](caf::error& err) mutable {
-          CAFKA_ERROR(component, name << "-" << p << ": delete failed: " << to_string(err));
-          finish();
-        });
-  }
-  if (*pending == 0) {
-    ++*pending;
-    finish();
-  }
+  *pending = entry.partitions.size() + 1; // +1: none finishes before all have started
+  for (size_t p = 0; p < entry.partitions.size(); ++p)
+    delete_partition(self, name, static_cast<int32_t>(p), entry.partitions[p], finish);
+  finish();
   return rp;
+}
+
+void delete_partition(node_self self, const std::string& topic, int32_t partition,
+                      const partition_actors& pa, std::function<void()> done) {
+  if (!pa) {
+    // Offline partition: no actor owns the directory, remove it here.
+    std::error_code ec;
+    std::filesystem::remove_all(partition_dir(self->state.cfg, topic, partition), ec);
+    done();
+    return;
+  }
+  self->request(pa.replica, log_request_timeout, delete_atom::value)
+    .then(
+      [done, topic, partition](errc ec) {
+        if (ec != errc::none)
+          CAFKA_ERROR(component, topic << "-" << partition << ": delete failed: " << to_string(ec));
+        done();
+      },
+      [done, topic, partition](caf::error& err) {
+        CAFKA_ERROR(component, topic << "-" << partition << ": delete failed: " << to_string(err));
+        done();
+      });
 }
 
 topic_result create_partitions(node_self self, const create_partitions_args& args) {

@@ -25,15 +25,23 @@ partition_actors spawn_partition(caf::local_actor* parent, const broker_config& 
   auto log = open_partition_log(lcfg, label, ec);
   if (!log)
     return {};
-  // Read the offsets before handing the log over: the replica starts with HW = log end.
+  // Read the offsets before handing the log over. Single-node mode: the replica leads at once
+  // with HW = log end; cluster mode: it waits for its role (become).
   replica_init init;
   init.topic = spec.topic;
   init.partition = spec.partition;
+  init.node_id = cfg.node_id;
   init.leader_id = cfg.node_id;
   init.leader_epoch = spec.leader_epoch;
   init.log_start_offset = log->log_start_offset();
   init.log_end_offset = log->log_end_offset();
   init.min_insync_replicas = resolve_min_insync_replicas(cfg, spec.configs);
+  init.single_node_leader = !cfg.cluster_mode();
+  init.alter_partition = spec.alter_partition;
+  init.replica_lag_time_max_ms = cfg.replica_lag_time_max_ms;
+  init.replica_fetch_max_bytes = cfg.replica_fetch_max_bytes;
+  init.replica_fetch_wait_max_ms = cfg.replica_fetch_wait_max_ms;
+  init.replica_fetch_backoff_ms = cfg.replica_fetch_backoff_ms;
   log_retention retention;
   retention.policy = settings.retention;
   retention.check_interval_ms = cfg.log_retention_check_interval_ms;

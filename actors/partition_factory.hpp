@@ -25,6 +25,8 @@ struct partition_spec {
   int32_t partition = 0;
   int32_t leader_epoch = 0;
   std::map<std::string, std::string> configs; // the topic's overrides (actors/topic_config.hpp)
+  // Cluster mode: where the leader sends ISR changes (the node's controller client).
+  alter_partition_actor alter_partition;
 };
 
 // Kafka's directory naming: <log.dir>/<topic>-<partition>.

@@ -23,6 +23,7 @@ constexpr const char* usage =
   "  --count N               records to produce / consume (default 1000000)\n"
   "  --record-size BYTES     value size (default 100)\n"
   "  --partitions P          create the topic with P partitions first (admin API)\n"
+  "  --replication-factor R  replicas of that topic (default 1)\n"
   "produce:\n"
   "  --acks 0|1|-1           (default 1)\n"
   "  --producers N           producer instances, one thread each (default 1)\n"
@@ -122,6 +123,7 @@ bool parse_options(int argc, char** argv, options& o, int& rc) {
     else if (a == "--batch-size") ok = num(o.batch_size);
     else if (a == "--batch-messages") ok = num(o.batch_messages);
     else if (a == "--partitions") ok = num(o.partitions);
+    else if (a == "--replication-factor") ok = num(o.replication_factor);
     else if (a == "--rate") ok = num(o.rate);
     else if (a == "--timeout-s") ok = num(o.timeout_s);
     else if (a == "--progress-ms") ok = num(o.progress_ms);
@@ -280,7 +282,8 @@ bool create_topic(const options& opts, const std::string& bootstrap, const std::
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.release(), err, sizeof err);
   if (!rk)
     die(std::string{"rd_kafka_new: "} + err);
-  auto* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, err, sizeof err);
+  auto* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, opts.replication_factor, err,
+                                   sizeof err);
   auto* q = rd_kafka_queue_new(rk);
   auto* aopts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
   rd_kafka_AdminOptions_set_operation_timeout(aopts, 10000, err, sizeof err);

@@ -29,6 +29,7 @@ struct options {
   int batch_messages = 0;            // batch.num.messages (0: librdkafka's default)
   std::string compression = "none";
   int partitions = 0;                // > 0: create the topic with this many partitions first
+  int replication_factor = 1;        // of that topic
   double rate = 0;                   // records/s over all producers; 0: unlimited
   bool mock = false;                 // in-process librdkafka mock cluster (the client's ceiling)
   bool prefill = false;              // consume: produce `count` records first (untimed)

@@ -116,12 +116,8 @@ void listen_where_cluster_says(broker_config& cfg) {
 }
 
 void validate(const broker_config& cfg) {
-  auto voters = cfg.quorum_voters();
-  if (cfg.role_controller && !voters.empty()
-      && std::none_of(voters.begin(), voters.end(),
-                      [&](const quorum_voter& v) { return v.id == cfg.node_id; }))
-    throw config_error("controller.quorum.voters: node.id " + std::to_string(cfg.node_id)
-                       + " is not a voter, but process.roles has controller");
+  // Cluster membership first: a node missing from cluster.nodes is the root cause of any voter
+  // complaint that would follow.
   if (cfg.cluster_mode()) {
     if (!find_node(cfg.cluster_nodes, cfg.node_id))
       throw config_error("cluster.nodes: node.id " + std::to_string(cfg.node_id)
@@ -133,6 +129,12 @@ void validate(const broker_config& cfg) {
                            + " must be a node of cluster.nodes at its host and actor port");
     }
   }
+  auto voters = cfg.quorum_voters();
+  if (cfg.role_controller && !voters.empty()
+      && std::none_of(voters.begin(), voters.end(),
+                      [&](const quorum_voter& v) { return v.id == cfg.node_id; }))
+    throw config_error("controller.quorum.voters: node.id " + std::to_string(cfg.node_id)
+                       + " is not a voter, but process.roles has controller");
   for (const auto& adv : cfg.advertised_listeners) {
     bool found = std::any_of(cfg.listeners.begin(), cfg.listeners.end(),
                              [&](const listener& l) { return l.name == adv.name; });

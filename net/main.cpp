@@ -17,6 +17,8 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include <malloc.h>
 
@@ -84,7 +86,7 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   cafka::add_message_types(cfg);
   tune_caf(cfg, config);
-  cfg.load<caf::io::middleman>(); // remote actors for the cluster work to come
+  cfg.load<caf::io::middleman>(); // remote actors between cluster nodes
   caf::actor_system sys{cfg};
   CAFKA_DEBUG("main", "CAF scheduler: " << sys.scheduler().num_workers() << " workers, "
                         "moderate sleep "
@@ -94,8 +96,15 @@ int main(int argc, char** argv) {
                         << " ns");
 
   cafka::node_actor node;
+  // Cluster mode: the node's peers, controller, gateway and controller client around it.
+  std::optional<cafka::cluster_process> cluster;
   try {
-    node = cafka::spawn_node(sys, config);
+    if (config.cluster_mode()) {
+      cluster = cafka::spawn_cluster_node(sys, config);
+      node = cluster->node;
+    } else {
+      node = cafka::spawn_node(sys, config);
+    }
   } catch (const std::exception& e) {
     // E.g. an unusable log.dirs: nothing is running yet, so just leave.
     CAFKA_ERROR("main", "cannot start the node: " << e.what());
@@ -110,7 +119,10 @@ int main(int argc, char** argv) {
       auto& ep = eps.front();
       CAFKA_INFO("main", "cafka ready: node " << config.node_id << " listening on "
                                               << ep.address().to_string() << ":" << ep.port()
-                                              << ", data in " << config.log_dirs.front());
+                                              << ", data in " << config.log_dirs.front()
+                                              << (cluster ? ", actor port "
+                                                              + std::to_string(cluster->actor_port)
+                                                          : std::string{}));
       signal_ctx.run(); // returns after the first SIGINT/SIGTERM
       CAFKA_INFO("main", "received " << (received_signal == SIGINT ? "SIGINT" : "SIGTERM")
                                      << ", shutting down");
@@ -118,13 +130,22 @@ int main(int argc, char** argv) {
       CAFKA_ERROR("main", e.what());
       rc = 1;
     }
+    // Cluster mode: a controlled shutdown first (the controller fences this broker and moves
+    // leadership away while the node still serves), then no more heartbeats.
+    if (cluster && !cafka::stop_broker_lifecycle(sys, *cluster, std::chrono::seconds(2)))
+      CAFKA_WARN("main", "controlled shutdown not acknowledged by the controller");
     // Stop accepting, close sessions, stop bridges, join I/O threads; ~server destroys the
     // io_context.
     srv.stop();
   }
-  // Last, the node: it stops its replicas and log actors, which close their files.
+  // Then the node: it stops its replicas and log actors, which close their files. In cluster
+  // mode the controller, gateway and peer connections after it; the middleman goes with sys.
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  if (cluster)
+    cafka::stop_cluster_actors(sys, *cluster);
   sys.await_all_actors_done();
+  if (cluster)
+    cafka::release_remote_references(sys, *cluster);
   CAFKA_INFO("main", "stopped");
   return rc;
 }

@@ -118,6 +118,8 @@ std::unique_ptr<log> log::open(const log_config& cfg, std::error_code& ec) {
   // A checkpoint past the end (the tail was truncated by recovery) is clamped to the end.
   st->start_offset = std::min(std::max<int64_t>(checkpoint, 0),
                               st->segments.back()->next_offset());
+  if ((ec = st->load_epochs()))
+    return nullptr;
   // From here on a crash must look unclean, so the marker goes before the first append.
   if (clean && (ec = remove_file(marker)))
     return nullptr;
@@ -170,6 +172,7 @@ append_result log::append(char* batch, size_t size, int32_t leader_epoch, int64_
   h.partition_leader_epoch = leader_epoch;
   if ((res.ec = st.segments.back()->append(batch, size, h)))
     return res;
+  st.note_epoch(leader_epoch, base);
   res.base_offset = base;
   res.last_offset = h.last_offset();
   res.max_timestamp = h.max_timestamp;
@@ -252,6 +255,8 @@ std::error_code log::close() {
   auto& st = *impl_;
   if (st.closed)
     return {};
+  if (st.epochs_unsaved)
+    st.save_epochs(); // a stale file is rebuilt at open anyway
   auto ec = st.sync_sealed_now(); // rolled segments the flusher has not synced yet
   if (!ec)
     ec = st.segments.back()->flush_and_trim();

@@ -3,6 +3,7 @@
 // (<20-digit base offset>.log / .index / .timeindex). Not thread-safe: the log actor owns it.
 #include "storage/cleaner.hpp"
 #include "storage/errc.hpp"
+#include "storage/leader_epoch_cache.hpp"
 #include "storage/record_bytes.hpp"
 #include "storage/retention.hpp"
 
@@ -88,6 +89,26 @@ public:
   append_result append(char* batch, size_t size, int32_t leader_epoch, int64_t now_ms);
   append_result append(char* batch, size_t size, int32_t leader_epoch);
 
+  // Follower append (log_replicate.cpp): one or more whole batches copied from the leader's
+  // log, stored byte for byte with their base offsets, epochs and timestamps. Every batch must
+  // be magic 2 with a valid CRC-32C and header (else corrupt_message / invalid_record, nothing
+  // appended); the first must start at the log end and each later one after the one before
+  // it: an overlap is offset_out_of_range (nothing appended). A base offset beyond the expected
+  // one is accepted, as in Kafka: a compacted leader's log has gaps. Rolls like append (a new segment after a gap
+  // starts at the batch's base offset); message.max.bytes is not applied (the leader did).
+  // On an I/O error the batches before the failing one stay appended (log_end_offset says how
+  // far it got). The result's base/last offsets span all the batches.
+  append_result append_replicated(const char* data, size_t size, int64_t now_ms);
+
+  // The leader epoch cache (leader_epoch_cache.hpp, maintained by append, append_replicated,
+  // truncation, retention and DeleteRecords; persisted in leader-epoch-checkpoint).
+  // end_offset_for: the largest epoch <= `epoch` and where it ends (the next epoch's start, or
+  // the log end for the latest); {-1, -1} for an empty cache or an epoch below the first
+  // entry. A negative `epoch` asks for the latest: {latest_epoch(), log end}.
+  epoch_end end_offset_for(int32_t epoch) const noexcept;
+  int32_t latest_epoch() const noexcept; // -1 when the cache is empty
+  const std::vector<epoch_entry>& epoch_entries() const noexcept;
+
   // Reads whole batches beginning with the batch that contains `offset`, up to max_bytes in
   // total, but always at least one batch when one exists (so a large batch is never stuck).
   // offset == log_end_offset() yields an empty result without error.
@@ -166,7 +187,8 @@ public:
 
   // Suffix truncation (log_truncate.cpp; Kafka's truncateTo): removes every record at or after
   // `offset`, which must be a batch base offset or the log end (else invalid_request), and at
-  // least the log start (else offset_out_of_range); the log end becomes `offset`. Crash-safe:
+  // least the log start (else offset_out_of_range); the log end becomes `offset`, and leader
+  // epoch entries starting at or after it are dropped. Crash-safe:
   // after a kill at any point the log opens as either before or after, or with only some of
   // the later segments gone. The segment holding the cut is rewritten (its prefix copied to a
   // new file renamed over it), never shrunk in place, so read slices handed out earlier stay
@@ -177,7 +199,7 @@ public:
 
   // Removes every record and continues at `offset` >= log end (Kafka's truncateFullyAndStartAt,
   // for a Raft follower that installs a snapshot newer than its whole log): log start and log
-  // end become `offset`.
+  // end become `offset`; the leader epoch cache is cleared.
   std::error_code reset_to(int64_t offset);
 
   // Removes the whole directory (topic deletion). The log is unusable afterwards.

@@ -1,8 +1,10 @@
 #pragma once
 // The inside of storage::log, shared by the files that implement it (log.cpp: open, append,
 // roll, flush, close; log_read.cpp: reads and timestamp lookups; log_retention.cpp: retention
-// and DeleteRecords). Nothing outside storage/ includes this.
+// and DeleteRecords; log_epochs.cpp: the leader epoch cache; log_replicate.cpp: follower
+// appends). Nothing outside storage/ includes this.
 #include "storage/flusher.hpp"
+#include "storage/leader_epoch_cache.hpp"
 #include "storage/log.hpp"
 #include "storage/retention.hpp"
 #include "storage/segment.hpp"
@@ -35,6 +37,21 @@ struct log::impl {
   std::shared_ptr<clean_pass> cleaning;           // the cleaning pass in progress, if any
   int64_t cleaner_checkpoint = -1;                 // cleaner-offset-checkpoint (-1: none)
   std::vector<char> key_check_buffer;              // append: decompressed records (compacted)
+  leader_epoch_cache epochs;                       // leader-epoch-checkpoint (log_epochs.cpp)
+  bool epochs_unsaved = false;                     // the last checkpoint write failed
+
+  // log_epochs.cpp. Called by open once the segments and the start offset are known: loads
+  // the checkpoint, fits it to [log start, log end) and rebuilds it from the batch headers
+  // when it is missing, malformed or disagrees with the log.
+  std::error_code load_epochs();
+  // After a batch with this epoch was appended at base: a newer epoch is added and saved.
+  void note_epoch(int32_t epoch, int64_t base);
+  // The cache changed (or an earlier write failed): write the checkpoint. A failure is only
+  // remembered (retried at the next change and at close): open() rebuilds a stale file.
+  void save_epochs();
+  // The first batch whose last offset >= offset, searching from the segment holding it on;
+  // false when there is none (offset at or past the end) or a header cannot be read.
+  bool find_batch(int64_t offset, batch_header& h) const;
 
   // log_clean.cpp: the steps of a cleaning pass.
   std::error_code start_clean(const cleaner_options& opt, const cleanable_range& range);
@@ -64,15 +81,18 @@ struct log::impl {
   // preallocating its indexes) its files go again and the active segment is left untouched,
   // so the log stays valid and a later roll can succeed. The sealed segment's syncs (and the
   // directory's, for the new names) go to the flusher: never inside the append.
-  std::error_code roll() {
+  // The new segment's base is the old one's next offset, or for a follower's batch that
+  // follows a gap (a compacted leader) that batch's base offset.
+  std::error_code roll(int64_t base = -1) {
     auto& old = *segments.back();
+    base = std::max(base, old.next_offset());
     std::error_code ec;
-    auto s = new_segment(cfg, old.next_offset(), ec);
+    auto s = new_segment(cfg, base, ec);
     if (!ec)
       ec = old.seal_unsynced();
     if (ec) {
       s.reset();
-      remove_segment_files(old.next_offset());
+      remove_segment_files(base);
       return ec;
     }
     segments.push_back(std::move(s));

@@ -22,6 +22,8 @@ std::error_code log::advance_start_offset(int64_t offset, int64_t now_ms,
   if (auto ec = write_start_offset(st.cfg.dir, offset))
     return ec;
   st.start_offset = offset;
+  if (st.epochs.truncate_from_start(offset))
+    st.save_epochs();
   retention_policy none;
   none.delete_delay_ms = delete_delay_ms;
   std::error_code ec;
@@ -40,7 +42,10 @@ size_t log::apply_retention(const retention_policy& p, int64_t now_ms, std::erro
   auto n = segments_to_delete(sums, p, now_ms, log_start_offset());
   if (n == 0)
     return 0;
-  if ((ec = st.delete_front(n, now_ms, p.delete_delay_ms)))
+  ec = st.delete_front(n, now_ms, p.delete_delay_ms);
+  if (st.epochs.truncate_from_start(log_start_offset()))
+    st.save_epochs();
+  if (ec)
     return n;
   purge_deleted(now_ms, ec);
   return n;

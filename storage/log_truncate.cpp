@@ -117,6 +117,8 @@ std::error_code log::truncate_to(int64_t offset) {
     return ec;
   }
   st.segments[k] = std::move(fresh);
+  if (st.epochs.truncate_from_end(offset))
+    st.save_epochs();
   return {};
 }
 
@@ -126,8 +128,11 @@ std::error_code log::reset_to(int64_t offset) {
     return errc::storage_error;
   if (offset < log_end_offset())
     return errc::offset_out_of_range;
-  if (offset == log_end_offset())
+  if (offset == log_end_offset()) {
+    st.epochs.clear(); // Kafka's truncateFullyAndStartAt clears the cache
+    st.save_epochs();
     return advance_start_offset(offset, 0, 0);
+  }
   // The new empty segment first: a crash before the old ones go leaves them followed by an
   // empty segment at `offset` (a gap nobody reads: the start is moved past it next).
   std::error_code ec;
@@ -139,6 +144,8 @@ std::error_code log::reset_to(int64_t offset) {
   if ((ec = write_start_offset(st.cfg.dir, offset)))
     return ec;
   st.start_offset = offset;
+  st.epochs.clear(); // Kafka's truncateFullyAndStartAt clears the cache
+  st.save_epochs();
   while (st.segments.size() > 1)
     if ((ec = drop_segment(st, 0)))
       return ec;

@@ -25,20 +25,24 @@ int64_t read_offset_checkpoint(const fs::path& path, std::error_code& ec) {
 }
 
 std::error_code write_offset_checkpoint(const fs::path& path, int64_t offset) {
+  return write_checkpoint_text(path, "0\n" + std::to_string(offset) + "\n", true);
+}
+
+std::error_code write_checkpoint_text(const fs::path& path, const std::string& text,
+                                      bool durable) {
   auto tmp = fs::path{path} += ".tmp";
   std::error_code ec;
-  auto text = "0\n" + std::to_string(offset) + "\n";
   {
     auto f = file::open(tmp, true, ec);
     if (ec)
       return ec;
     if ((ec = f.truncate(0)) || (ec = f.write_at(text.data(), text.size(), 0))
-        || (ec = f.datasync()))
+        || (durable && (ec = f.datasync())))
       return ec;
   }
   if ((ec = rename_file(tmp, path)))
     return ec;
-  return sync_dir(path.parent_path());
+  return durable ? sync_dir(path.parent_path()) : std::error_code{};
 }
 
 } // namespace cafka::storage

@@ -53,6 +53,20 @@ std::error_code validate_batch(const char* data, size_t size, batch_header& out)
   return {};
 }
 
+std::error_code validate_replicated_batch(const char* data, size_t size,
+                                          batch_header& out) noexcept {
+  if (auto ec = parse_batch_header(data, size, out))
+    return ec;
+  if (out.magic != 2 || out.total_size() != size)
+    return errc::invalid_record;
+  if (crc32c(data + crc_start, size - crc_start) != out.crc)
+    return errc::corrupt_message;
+  if (out.last_offset_delta < 0 || out.record_count < 0
+      || out.record_count > static_cast<int64_t>(out.last_offset_delta) + 1)
+    return errc::invalid_record;
+  return {};
+}
+
 void patch_batch(char* data, int64_t base_offset, int32_t leader_epoch) noexcept {
   store_be(data, base_offset);
   store_be(data + leader_epoch_pos, leader_epoch);

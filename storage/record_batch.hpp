@@ -47,6 +47,13 @@ std::error_code parse_batch_header(const char* data, size_t size, batch_header& 
 // correct CRC-32C (else corrupt_message), lastOffsetDelta + 1 == recordCount (else invalid_record).
 std::error_code validate_batch(const char* data, size_t size, batch_header& out) noexcept;
 
+// Validates a batch copied from a leader's log (follower append): magic 2, exactly `size`
+// bytes, correct CRC-32C (else corrupt_message), lastOffsetDelta >= 0 and recordCount in
+// [0, lastOffsetDelta + 1] (else invalid_record): a compacted batch keeps its lastOffsetDelta
+// with fewer records.
+std::error_code validate_replicated_batch(const char* data, size_t size,
+                                          batch_header& out) noexcept;
+
 // Sets baseOffset and partitionLeaderEpoch in place (both outside the CRC).
 void patch_batch(char* data, int64_t base_offset, int32_t leader_epoch) noexcept;
 

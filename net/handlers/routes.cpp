@@ -29,9 +29,12 @@ const topic_route* route_cache::find(const std::string& topic, int32_t max_parti
 }
 
 void route_cache::store(const std::string& topic, const topic_route& route) {
-  bool complete = route.ec == errc::none && !route.replicas.empty()
-                  && std::all_of(route.replicas.begin(), route.replicas.end(),
-                                 [](const auto& r) { return static_cast<bool>(r); });
+  // Partitions hosted by other nodes (cluster mode) do not make a route incomplete: a client
+  // that sends there anyway gets not_leader_or_follower, which also drops the entry.
+  bool complete = route.ec == errc::none && !route.replicas.empty();
+  for (size_t p = 0; complete && p < route.replicas.size(); ++p)
+    complete = route.replicas[p]
+               || (p < route.missing.size() && route.missing[p] == errc::not_leader_or_follower);
   if (!complete) {
     entries_.erase(topic);
     return;
@@ -118,8 +121,11 @@ const partition_replica_actor* find_replica(const route_map& routes, const std::
   }
   if (!route.replicas[partition]) {
     // The node marks partitions whose log failed to open as offline (empty handle); Kafka
-    // answers those with KAFKA_STORAGE_ERROR, which clients retry.
-    ec = errc::storage_error;
+    // answers those with KAFKA_STORAGE_ERROR, which clients retry. In cluster mode a partition
+    // hosted only by other nodes is not_leader_or_follower: the client refreshes its metadata.
+    auto p = static_cast<size_t>(partition);
+    ec = p < route.missing.size() && route.missing[p] != errc::none ? route.missing[p]
+                                                                      : errc::storage_error;
     return nullptr;
   }
   ec = errc::none;

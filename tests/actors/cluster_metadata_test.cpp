@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -213,4 +214,62 @@ TEST_CASE("fencing a broker moves leadership and shrinks ISRs", "[cluster]") {
   CHECK(solo->leader == no_leader); // its only replica is gone and unclean election is off
   CHECK(solo->isr == std::vector<broker_id>{1}); // the last ISR member stays
   CHECK(solo->leader_epoch == 1);
+}
+
+TEST_CASE("unfencing a broker elects it where partitions have no leader", "[cluster]") {
+  auto m = three_brokers();
+  std::error_code ec;
+  apply_all(m, create_topic_records(m, "t", "id", 3, 1, {}, 0, 0, ec)); // p -> broker p+1
+  REQUIRE_FALSE(ec);
+  apply_all(m, fence_broker_records(m, 2, false));
+  auto before = *m.partition("t", 1);
+  CHECK(before.leader == no_leader); // its only replica is fenced
+  CHECK(before.isr == std::vector<broker_id>{2});
+  auto rs = unfence_broker_records(m, 2, false);
+  REQUIRE(rs.size() == 2); // broker_unfenced + one election
+  apply_all(m, rs);
+  CHECK(m.is_live(2));
+  CHECK(m.partition("t", 1)->leader == 2);
+  CHECK(m.partition("t", 1)->leader_epoch == before.leader_epoch + 1);
+  CHECK(m.partition("t", 0)->leader == 1); // untouched
+  CHECK(unfence_broker_records(m, 9, false).empty()); // not registered
+
+  // Not in the ISR: only an unclean election may pick it, and it becomes the whole ISR.
+  auto u = three_brokers();
+  apply_all(u, {topic_record{"u", "id", {}}, partition_record{"u", 0, {1, 2}, {1}, 1, 0, 0}});
+  apply_all(u, fence_broker_records(u, 2, false));
+  apply_all(u, fence_broker_records(u, 1, false));
+  CHECK(u.partition("u", 0)->leader == no_leader);
+  CHECK(unfence_broker_records(u, 2, false).size() == 1); // clean: stays leaderless
+  apply_all(u, unfence_broker_records(u, 2, true));
+  CHECK(u.partition("u", 0)->leader == 2);
+  CHECK(u.partition("u", 0)->isr == std::vector<broker_id>{2});
+}
+
+TEST_CASE("adding partitions places them over the unfenced brokers", "[cluster]") {
+  auto m = three_brokers();
+  std::error_code ec;
+  apply_all(m, create_topic_records(m, "t", "id", 2, 2, {}, 0, 0, ec));
+  REQUIRE_FALSE(ec);
+  auto same = add_partitions_records(m, "t", 2, 0, 0, ec);
+  CHECK(ec == errc::invalid_partitions);
+  CHECK(same.empty());
+  add_partitions_records(m, "nope", 4, 0, 0, ec);
+  CHECK(ec == errc::unknown_topic_or_partition);
+  apply_all(m, fence_broker_records(m, 3, false));
+  auto rs = add_partitions_records(m, "t", 5, 1, 0, ec);
+  REQUIRE_FALSE(ec);
+  REQUIRE(rs.size() == 3);
+  apply_all(m, rs);
+  REQUIRE(m.topic("t")->partitions.size() == 5);
+  for (int32_t p = 2; p < 5; ++p) {
+    auto& info = *m.partition("t", p);
+    CHECK(info.replicas.size() == 2); // the factor of partition 0
+    CHECK(info.isr == info.replicas);
+    CHECK(info.leader == info.replicas.front());
+    CHECK(std::count(info.replicas.begin(), info.replicas.end(), 3) == 0); // fenced
+  }
+  apply_all(m, fence_broker_records(m, 2, false));
+  add_partitions_records(m, "t", 6, 0, 0, ec);
+  CHECK(ec == errc::invalid_replication_factor); // one live broker, factor 2
 }

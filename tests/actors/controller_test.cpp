@@ -4,7 +4,7 @@
 // controller catches up from its files and the leader (by entries or by snapshot).
 #include "actors/cluster_metadata.hpp"
 #include "actors/controller.hpp"
-#include "fixture.hpp"
+#include "controller_quorum.hpp"
 
 #include <map>
 
@@ -13,88 +13,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct quorum : test::fixture {
-  std::vector<int32_t> ids{1, 2, 3};
-  std::map<int32_t, controller_actor> ctl;
-  int64_t snapshot_interval = 1000;
-
-  ~quorum() {
-    for (auto& [id, c] : ctl)
-      caf::anon_send_exit(c, caf::exit_reason::user_shutdown);
-    sched.run();
-  }
-
-  controller_config config_for(int32_t id) {
-    controller_config c;
-    c.id = id;
-    c.voters = ids;
-    c.dir = dir.path / ("controller-" + std::to_string(id)) / "__cluster_metadata-0";
-    c.election_timeout_min_ms = 100;
-    c.election_timeout_max_ms = 200;
-    c.heartbeat_interval_ms = 20;
-    c.seed = static_cast<uint64_t>(id) * 7919;
-    c.snapshot_interval_entries = snapshot_interval;
-    c.segment_bytes = 4096;
-    return c;
-  }
-
-  // Spawns controller `id` and (re)introduces it to the others and them to it.
-  void start(int32_t id) {
-    std::error_code ec;
-    auto c = spawn_controller(sys, config_for(id), false, ec);
-    REQUIRE_FALSE(ec);
-    ctl[id] = c;
-    for (auto& [other, h] : ctl) {
-      if (other == id)
-        continue;
-      caf::anon_send(h, peer_atom::value, id, controller_peer_actor{c});
-      caf::anon_send(c, peer_atom::value, other, controller_peer_actor{h});
-    }
-    sched.run();
-  }
-
-  void kill(int32_t id) {
-    caf::anon_send_exit(ctl.at(id), caf::exit_reason::kill);
-    ctl.erase(id);
-    sched.run();
-  }
-
-  // Virtual time passes in 10 ms steps; every message due meanwhile is delivered.
-  void run_for(std::chrono::milliseconds d) {
-    for (auto t = 0ms; t < d; t += 10ms) {
-      sched.advance_time(10ms);
-      sched.run();
-    }
-  }
-
-  controller_status status(int32_t id) {
-    return call<controller_status>(ctl.at(id), status_atom::value);
-  }
-
+// The shared three-controller fixture (controller_quorum.hpp), plus agreement checks.
+struct quorum : test::controller_quorum {
   // The one leader all running controllers agree on (requires it).
   int32_t leader() {
-    int32_t leader = -1;
-    for (auto& [id, c] : ctl) {
-      auto s = status(id);
-      if (s.role == "leader") {
-        REQUIRE(leader == -1);
-        leader = id;
-      }
-    }
-    REQUIRE(leader != -1);
+    auto l = controller_quorum::leader();
     for (auto& [id, c] : ctl)
-      CHECK(status(id).leader == leader);
-    return leader;
+      CHECK(status(id).leader == l);
+    return l;
   }
 
-  // Proposes and lets virtual time pass until the reply is there.
   propose_reply propose(int32_t id, const std::vector<cluster::record>& records) {
-    auto slot = ask<propose_reply>(ctl.at(id), propose_atom::value, cluster::encode(records));
-    for (int i = 0; i < 100 && !slot->done(); ++i)
-      run_for(10ms);
-    REQUIRE(slot->done());
-    REQUIRE_FALSE(slot->error);
-    return *slot->value;
+    return request<propose_reply>(id, propose_atom::value, cluster::encode(records));
   }
 
   cluster::cluster_metadata metadata(int32_t id, int64_t* offset = nullptr) {

@@ -9,6 +9,14 @@ using namespace cafka::test;
 
 namespace {
 
+// A reply that carries only an error code.
+template <class Reply>
+Reply with_ec(errc ec) {
+  Reply r;
+  r.ec = ec;
+  return r;
+}
+
 stored_offset commit(std::string group, std::string topic, int32_t p, int64_t off, int64_t ts) {
   stored_offset o;
   o.group_id = std::move(group);
@@ -95,7 +103,7 @@ partition_replica_actor::behavior_type silent_replica(partition_replica_actor::p
     [](configure_atom, int32_t) { return errc::none; },
     [](become_atom, partition_state&) { return errc::none; },
     [](replica_fetch_atom, replica_fetch_args&) {
-      return replica_fetch_reply{errc::not_leader_or_follower};
+      return with_ec<replica_fetch_reply>(errc::not_leader_or_follower);
     },
   };
 }

@@ -657,6 +657,80 @@ class Broker:
         return False
 
 
+class Cluster:
+    """``size`` cafka-server nodes on loopback sharing one ``cluster.nodes`` list (issue 5), each
+    a Broker with its own data dir and log. Node ids are 1..size. Timeouts are short so that
+    failover happens within a few seconds; ``overrides`` apply to every node."""
+
+    DEFAULTS = {
+        "broker.heartbeat.interval.ms": 250,
+        "broker.session.timeout.ms": 2000,
+        "controller.quorum.election.timeout.ms": 500,
+        "replica.lag.time.max.ms": 5000,
+        "replica.fetch.wait.max.ms": 200,
+        "replica.fetch.backoff.ms": 200,
+        "group.initial.rebalance.delay.ms": 0,
+        "offsets.topic.num.partitions": 6,
+    }
+
+    def __init__(self, size=3, overrides=None, start_timeout=60.0):
+        ports = [(free_port(), free_port()) for _ in range(size)]
+        self.spec = ",".join(f"{i + 1}@127.0.0.1:{kp}:{ap}" for i, (kp, ap) in enumerate(ports))
+        common = dict(self.DEFAULTS)
+        common.update({"default.replication.factor": size,
+                       "offsets.topic.replication.factor": size,
+                       "min.insync.replicas": min(2, size)})
+        common.update(overrides or {})
+        self.brokers = {}
+        for i, (kp, _) in enumerate(ports):
+            ov = dict(common, **{"node.id": i + 1, "cluster.nodes": self.spec})
+            self.brokers[i + 1] = Broker(port=kp, overrides=ov, start_timeout=start_timeout)
+
+    @property
+    def bootstrap(self):
+        return ",".join(b.bootstrap for b in self.brokers.values())
+
+    def live_bootstrap(self):
+        return ",".join(b.bootstrap for b in self.brokers.values() if b.alive())
+
+    def start(self):
+        for b in self.brokers.values():
+            b.start()
+        return self
+
+    def stop(self):
+        for b in self.brokers.values():
+            if b.alive():
+                b.stop()
+
+    def metadata(self, topics=(), timeout=5):
+        """raw_metadata() from the first live node that answers."""
+        last = None
+        for b in self.brokers.values():
+            if not b.alive():
+                continue
+            try:
+                return raw_metadata(b.host, b.port, list(topics), timeout=timeout)
+            except (OSError, HarnessError) as e:
+                last = e
+        raise HarnessError(f"no live node answered Metadata: {last}")
+
+    def wait_for_brokers(self, n=None, timeout=60):
+        n = n or len(self.brokers)
+        return wait_until(lambda: len(self.metadata()["brokers"]) >= n, timeout,
+                          f"Metadata lists {n} brokers", interval=0.2)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        for b in self.brokers.values():
+            if exc_type is None and not b.alive():
+                continue  # killed by the test on purpose
+            b.__exit__(exc_type, exc, tb)
+        return False
+
+
 # --------------------------------------------------------------------------------------------
 # misc helpers
 
