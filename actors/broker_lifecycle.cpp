@@ -255,7 +255,9 @@ void attempt(lifecycle_self self, std::shared_ptr<pending_relay<Reply>> p, Send 
              bool needs_registration) {
   auto& st = self->state;
   if (self->clock().now() >= p->deadline) {
-    p->promise.deliver(Reply{errc::request_timed_out});
+    Reply timed_out;
+    timed_out.ec = errc::request_timed_out;
+    p->promise.deliver(std::move(timed_out));
     return;
   }
   auto retry = [self, p, send, needs_registration] {

@@ -185,7 +185,7 @@ void file_log_store::remove_other_snapshots() const {
     index_t i;
     term_t t;
     if ((parse_checkpoint_name(name, i, t) && name != keep)
-        || name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0)
+        || (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0))
       doomed.push_back(e.path());
   }
   for (auto& p : doomed)

@@ -65,7 +65,7 @@ counters sweep(const std::string& name, const options& opts, uint64_t count) {
 
 TEST_CASE("replication sim: lossy links + leader kills + restarts", "[replication][sim]") {
   options o;
-  auto total = sweep("default", o, 60);
+  auto total = sweep("default", o, 200);
   // The runs exercised what they claim to (a sweep where nothing happens proves nothing).
   if (!std::getenv("CAFKA_REPLICA_SEED")) {
     CHECK(total.acked > 100);
@@ -80,7 +80,16 @@ TEST_CASE("replication sim: min.insync.replicas 1 + frequent kills", "[replicati
   o.min_insync_replicas = 1;
   o.p_kill_leader = 0.08;
   o.p_restart = 0.15;
-  sweep("min-isr-1", o, 40);
+  sweep("min-isr-1", o, 100);
+}
+
+TEST_CASE("replication sim: network partitions (faulty links drop everything)",
+          "[replication][sim]") {
+  options o;
+  o.drop = 1.0; // a faulty follower-leader link is cut both ways until it heals
+  auto total = sweep("partitions", o, 60);
+  if (!std::getenv("CAFKA_REPLICA_SEED"))
+    CHECK(total.dropped > 20);
 }
 
 TEST_CASE("replication sim: no faults converges quickly", "[replication][sim]") {
