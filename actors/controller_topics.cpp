@@ -18,13 +18,7 @@ namespace cafka::controller_ops {
 namespace {
 
 constexpr const char* component = "controller";
-
-topic_result fail(errc ec, std::string message) {
-  topic_result r;
-  r.ec = ec;
-  r.message = std::move(message);
-  return r;
-}
+constexpr auto fail = topic_failure; // messages.hpp
 
 topic_result not_controller() {
   return fail(errc::not_controller, "This controller is not the active controller.");

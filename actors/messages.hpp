@@ -147,6 +147,14 @@ struct topic_result {
   int16_t replication_factor = -1;
 };
 
+// A failed topic operation with Kafka's message for the client.
+inline topic_result topic_failure(errc ec, std::string message) {
+  topic_result r;
+  r.ec = ec;
+  r.message = std::move(message);
+  return r;
+}
+
 // ---- configs (DescribeConfigs, AlterConfigs, IncrementalAlterConfigs) -----------------------
 // CAF 0.17 cannot inspect std::optional: nullable values carry an explicit `null` flag.
 

@@ -18,13 +18,7 @@ namespace cafka {
 namespace {
 
 constexpr const char* component = "node";
-
-topic_result fail(errc ec, std::string message) {
-  topic_result r;
-  r.ec = ec;
-  r.message = std::move(message);
-  return r;
-}
+constexpr auto fail = topic_failure; // messages.hpp
 
 using image_predicate = std::function<bool(const cluster::cluster_metadata&)>;
 

@@ -19,15 +19,9 @@ namespace cafka {
 namespace {
 
 constexpr const char* component = "node";
+constexpr auto fail = topic_failure; // messages.hpp
 // Single-node cluster for now.
 constexpr int32_t broker_count = 1;
-
-topic_result fail(errc ec, std::string message) {
-  topic_result r;
-  r.ec = ec;
-  r.message = std::move(message);
-  return r;
-}
 
 } // namespace
 

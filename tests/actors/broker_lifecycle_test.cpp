@@ -9,17 +9,10 @@
 #include <map>
 
 using namespace cafka;
+using test::with_ec;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A reply that carries only an error code.
-template <class Reply>
-Reply with_ec(errc ec) {
-  Reply r;
-  r.ec = ec;
-  return r;
-}
 
 // What a fake controller answers, and what it was asked.
 struct fake_controller_script {

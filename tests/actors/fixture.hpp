@@ -147,6 +147,14 @@ struct fixture {
   }
 };
 
+// A reply that carries only an error code (fakes answering errors).
+template <class Reply>
+Reply with_ec(errc ec) {
+  Reply r;
+  r.ec = ec;
+  return r;
+}
+
 // A valid uncompressed batch with one record per value (timestamps ts, ts+1, ...).
 inline std::vector<char> make_batch(const std::vector<std::string>& values, int64_t ts = 1000) {
   storage::batch_builder b;

@@ -9,14 +9,6 @@ using namespace cafka::test;
 
 namespace {
 
-// A reply that carries only an error code.
-template <class Reply>
-Reply with_ec(errc ec) {
-  Reply r;
-  r.ec = ec;
-  return r;
-}
-
 stored_offset commit(std::string group, std::string topic, int32_t p, int64_t off, int64_t ts) {
   stored_offset o;
   o.group_id = std::move(group);
