@@ -16,7 +16,7 @@ namespace cafka {
 // Storage actor: owns one partition's storage::log (segments and indexes). One per partition.
 using log_actor = caf::typed_actor<
   // Append one validated batch with the given leader epoch; assigns offsets.
-  caf::replies_to<append_atom, std::vector<char>, int32_t>::with<append_reply>,
+  caf::replies_to<append_atom, storage::record_bytes, int32_t>::with<append_reply>,
   // Read whole batches from an offset, up to a byte budget (at least one batch).
   caf::replies_to<read_atom, int64_t, int32_t>::with<read_reply>,
   // First offset with timestamp >= t; -1 latest, -2 earliest (ListOffsets semantics).

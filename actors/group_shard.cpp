@@ -259,11 +259,11 @@ void append_records(group_shard_self self, std::vector<offsets_record> records,
       value = std::string_view{rec.value.data(), rec.value.size()};
     b.add(key, value, now);
   }
+  auto batch = std::make_shared<std::vector<char>>(b.build());
   produce_args args;
-  args.batch = b.build();
+  args.batch = *batch;
   args.acks = -1;
   args.timeout_ms = produce_timeout_ms;
-  auto batch = std::make_shared<std::vector<char>>(args.batch);
   ++st.appends_in_flight;
   self->request(st.cfg.replica, replica_timeout, produce_atom::value, std::move(args))
     .then(

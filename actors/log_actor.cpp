@@ -165,14 +165,16 @@ flushing_log_actor_impl(self_ptr self, std::unique_ptr<storage::log> log, std::s
   schedule_retention(self);
   schedule_clean(self, std::max<int64_t>(self->state.retention.cleaner.backoff_ms, 1));
   return {
-    // The batch arrives by mutable reference: storage patches offsets in place, and CAF
-    // copies only if the message is shared.
-    [self](append_atom, std::vector<char>& batch,
+    // By mutable reference: a batch of several slices is joined in place (CAF copies only a
+    // shared message); a Produce batch is one slice of its request frame and is written from
+    // there.
+    [self](append_atom, storage::record_bytes& batch,
            int32_t leader_epoch) -> caf::result<append_reply> {
       auto& lg = self->state.log;
       if (!lg)
         return no_log<append_reply>();
-      auto res = lg->append(batch.data(), batch.size(), leader_epoch, wall_ms());
+      auto bytes = batch.contiguous();
+      auto res = lg->append(bytes.data(), bytes.size(), leader_epoch, wall_ms());
       append_reply reply;
       reply.ec = to_errc(res.ec);
       reply.base_offset = res.base_offset;

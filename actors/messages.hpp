@@ -53,7 +53,8 @@ struct log_settings {
 enum class replica_role : int8_t { leader, follower, none };
 
 struct produce_args {
-  std::vector<char> batch;  // one validated magic-2 batch
+  // One validated magic-2 batch; from a Produce request, a slice of its frame (no copy).
+  storage::record_bytes batch;
   int16_t acks = 1;         // 0, 1 or -1 (all)
   int32_t timeout_ms = 30000;
 };

@@ -34,7 +34,7 @@ caf::behavior bridge(caf::stateful_actor<bridge_state>* self, frame_sink_ptr sin
                                                   << ": handler failed: " << what);
     return caf::exit_reason::unhandled_exception;
   });
-  auto on_frame = [self](const char* data, size_t size) {
+  auto on_frame = [self](const storage::byte_slice& frame) {
     auto& st = self->state;
     if (st.closing)
       return;
@@ -52,7 +52,7 @@ caf::behavior bridge(caf::stateful_actor<bridge_state>* self, frame_sink_ptr sin
       if (skipped > 0)
         s.sink->completed(skipped);
     };
-    auto result = dispatch_frame(self, st.node, *st.config, data, size, std::move(done),
+    auto result = dispatch_frame(self, st.node, *st.config, frame, std::move(done),
                                  st.sink->peer(), &st.routes);
     if (!result.ok) {
       CAFKA_WARN("net", "closing connection from " << st.sink->peer() << ": " << result.error);
@@ -62,8 +62,16 @@ caf::behavior bridge(caf::stateful_actor<bridge_state>* self, frame_sink_ptr sin
     }
   };
   return {
-    [on_frame](const request_frame& frame) { on_frame(frame.data(), frame.size()); },
-    [on_frame](const std::vector<char>& frame) { on_frame(frame.data(), frame.size()); },
+    // The frame moves (CAF copies only a shared message) into shared ownership: records decoded
+    // from it are slices that keep it alive until their log has written them.
+    [on_frame](request_frame& frame) {
+      auto owner = std::make_shared<const request_frame>(std::move(frame));
+      on_frame({owner, owner->data(), owner->size()});
+    },
+    [on_frame](std::vector<char>& frame) {
+      auto owner = std::make_shared<const std::vector<char>>(std::move(frame));
+      on_frame({owner, owner->data(), owner->size()});
+    },
   };
 }
 

@@ -33,9 +33,11 @@ protocol::request_header minimal_header(const char* data, size_t size) {
 } // namespace
 
 dispatch_result dispatch_frame(caf::event_based_actor* self, const node_actor& node,
-                               const broker_config& config, const char* data, size_t size,
+                               const broker_config& config, const storage::byte_slice& frame,
                                request_context::completion done, const std::string& peer,
                                route_cache* routes) {
+  const char* data = frame.data;
+  const size_t size = frame.size;
   if (size < 8)
     return fail("request of " + std::to_string(size) + " bytes is shorter than a header");
   auto peek = minimal_header(data, size);
@@ -61,7 +63,7 @@ dispatch_result dispatch_frame(caf::event_based_actor* self, const node_actor& n
     typename handler::request_type request;
     protocol::request_header header;
     try {
-      protocol::reader r{data, size};
+      protocol::reader r{data, size, frame.owner};
       header = protocol::decode_request_header(r);
       request.decode(r, header.api_version);
     } catch (const std::exception& e) {

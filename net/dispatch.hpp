@@ -39,8 +39,10 @@ struct dispatch_result {
 // for ApiVersions at an unsupported version, which is answered (v0 body, UNSUPPORTED_VERSION)
 // and keeps the connection open, as clients expect.
 // `routes`: the connection's route cache, handed to handlers through the context (may be null).
+// With an owner in `frame`, records fields are decoded as slices of the frame (a Produce batch
+// travels to its log uncopied); without one they are copied.
 dispatch_result dispatch_frame(caf::event_based_actor* self, const node_actor& node,
-                               const broker_config& config, const char* data, size_t size,
+                               const broker_config& config, const storage::byte_slice& frame,
                                request_context::completion done, const std::string& peer = {},
                                route_cache* routes = nullptr);
 
@@ -48,7 +50,8 @@ inline dispatch_result dispatch_frame(caf::event_based_actor* self, const node_a
                                       const broker_config& config, const std::vector<char>& frame,
                                       request_context::completion done,
                                       const std::string& peer = {}) {
-  return dispatch_frame(self, node, config, frame.data(), frame.size(), std::move(done), peer);
+  return dispatch_frame(self, node, config, storage::byte_slice{nullptr, frame.data(), frame.size()},
+                        std::move(done), peer);
 }
 
 } // namespace cafka::net

@@ -2,11 +2,13 @@
 
 #include "storage/fault_injection.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <utility>
 
@@ -84,21 +86,41 @@ std::error_code file::read_at(void* buf, size_t n, uint64_t pos) const noexcept 
 }
 
 std::error_code file::write_at(const void* buf, size_t n, uint64_t pos) noexcept {
-  auto p = static_cast<const char*>(buf);
+  return write_at(buf, n, nullptr, 0, pos);
+}
+
+std::error_code file::write_at(const void* a, size_t na, const void* b, size_t nb,
+                               uint64_t pos) noexcept {
   if (fault_injection::hit(op::write)) {
-    if (fault_injection::tear_this_write()) // a kill -9 in the middle of the copy
-      [[maybe_unused]] auto r = ::pwrite(fd_, p, n / 2, static_cast<off_t>(pos));
+    if (fault_injection::tear_this_write()) { // a kill -9 in the middle of the copy
+      auto half = (na + nb) / 2;
+      [[maybe_unused]] auto r = ::pwrite(fd_, a, std::min(na, half), static_cast<off_t>(pos));
+      if (half > na)
+        r = ::pwrite(fd_, b, half - na, static_cast<off_t>(pos + na));
+    }
     return crashed();
   }
-  while (n > 0) {
-    auto r = ::pwrite(fd_, p, n, static_cast<off_t>(pos));
+  iovec parts[2] = {{const_cast<void*>(a), na}, {const_cast<void*>(b), nb}};
+  iovec* next = parts;
+  int count = 2;
+  while (count > 0) {
+    auto r = ::pwritev(fd_, next, count, static_cast<off_t>(pos));
     if (r < 0 && errno == EINTR)
       continue;
     if (r < 0)
       return last_os_error();
-    p += r;
-    n -= static_cast<size_t>(r);
     pos += static_cast<uint64_t>(r);
+    auto done = static_cast<size_t>(r);
+    // Skip what was written: whole parts, then into the first unfinished one.
+    while (count > 0 && done >= next->iov_len) {
+      done -= next->iov_len;
+      ++next;
+      --count;
+    }
+    if (count > 0) {
+      next->iov_base = static_cast<char*>(next->iov_base) + done;
+      next->iov_len -= done;
+    }
   }
   return {};
 }

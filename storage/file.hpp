@@ -34,6 +34,9 @@ public:
   std::error_code size(uint64_t& out) const noexcept;
   std::error_code read_at(void* buf, size_t n, uint64_t pos) const noexcept; // all n or error
   std::error_code write_at(const void* buf, size_t n, uint64_t pos) noexcept;
+  // Writes a's na bytes and then b's nb bytes at pos with one gather write (pwritev).
+  std::error_code write_at(const void* a, size_t na, const void* b, size_t nb,
+                           uint64_t pos) noexcept;
   std::error_code truncate(uint64_t size) noexcept;
   std::error_code datasync() noexcept;
 

@@ -11,6 +11,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cstring>
 #include <limits>
 
 namespace cafka::storage {
@@ -133,11 +134,12 @@ int64_t wall_clock_ms() noexcept {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-append_result log::append(char* batch, size_t size, int32_t leader_epoch) {
+append_result log::append(const char* batch, size_t size, int32_t leader_epoch) {
   return append(batch, size, leader_epoch, wall_clock_ms());
 }
 
-append_result log::append(char* batch, size_t size, int32_t leader_epoch, int64_t now_ms) {
+append_result log::append(const char* batch, size_t size, int32_t leader_epoch,
+                          int64_t now_ms) {
   append_result res;
   auto& st = *impl_;
   if (st.closed) {
@@ -157,8 +159,12 @@ append_result log::append(char* batch, size_t size, int32_t leader_epoch, int64_
   }
   if (st.cfg.cleanup.compact && (res.ec = check_record_keys(batch, h, st.key_check_buffer)))
     return res; // compacted topics take keyed records only (Kafka: INVALID_RECORD)
+  // The batch may be a slice of a request frame: the fields the log sets are written into a
+  // copy of the header, and the records go from the frame to the file uncopied.
+  char head[batch_header_size];
+  std::memcpy(head, batch, batch_header_size);
   if (st.cfg.timestamp == timestamp_type::log_append_time)
-    set_log_append_time(batch, size, now_ms, h);
+    set_log_append_time(head, batch, size, now_ms, h);
   auto base = st.segments.back()->next_offset();
   auto& active = *st.segments.back();
   if (!active.fits(size, base + h.last_offset_delta, st.cfg.segment_bytes)
@@ -167,10 +173,10 @@ append_result log::append(char* batch, size_t size, int32_t leader_epoch, int64_
       return res;
     st.segments.back()->set_created_ms(now_ms);
   }
-  patch_batch(batch, base, leader_epoch);
+  patch_batch(head, base, leader_epoch);
   h.base_offset = base;
   h.partition_leader_epoch = leader_epoch;
-  if ((res.ec = st.segments.back()->append(batch, size, h)))
+  if ((res.ec = st.segments.back()->append(head, batch, size, h)))
     return res;
   st.note_epoch(leader_epoch, base);
   res.base_offset = base;

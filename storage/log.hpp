@@ -79,15 +79,16 @@ public:
   log(const log&) = delete;
   log& operator=(const log&) = delete;
 
-  // Appends one magic-v2 batch that the caller validated (validate_batch). Sets its base
-  // offset and partition leader epoch in place (outside the CRC), then writes the same bytes.
+  // Appends one magic-v2 batch that the caller validated (validate_batch). Writes it with its
+  // base offset and partition leader epoch set (outside the CRC); the caller's bytes stay as
+  // they are (the log patches a copy of the header).
   // Rolls a new segment first when the batch would not fit in the active one, or when the
   // active one is older than segment_ms (segment::due_for_time_roll). For LogAppendTime logs
-  // it stamps the batch with now_ms first (set_log_append_time: attribute bit, maxTimestamp,
+  // it stamps the header copy with now_ms first (set_log_append_time: attribute bit, maxTimestamp,
   // CRC) and indexes it by that time. now_ms is the broker's clock (tests pass their own);
   // the three-argument form uses wall_clock_ms().
-  append_result append(char* batch, size_t size, int32_t leader_epoch, int64_t now_ms);
-  append_result append(char* batch, size_t size, int32_t leader_epoch);
+  append_result append(const char* batch, size_t size, int32_t leader_epoch, int64_t now_ms);
+  append_result append(const char* batch, size_t size, int32_t leader_epoch);
 
   // Follower append (log_replicate.cpp): one or more whole batches copied from the leader's
   // log, stored byte for byte with their base offsets, epochs and timestamps. Every batch must

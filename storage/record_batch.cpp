@@ -73,12 +73,18 @@ void patch_batch(char* data, int64_t base_offset, int32_t leader_epoch) noexcept
 }
 
 void set_log_append_time(char* data, size_t size, int64_t now_ms, batch_header& h) noexcept {
+  set_log_append_time(data, data, size, now_ms, h);
+}
+
+void set_log_append_time(char* head, const char* data, size_t size, int64_t now_ms,
+                         batch_header& h) noexcept {
   h.attributes = static_cast<int16_t>(h.attributes | timestamp_type_bit);
   h.max_timestamp = now_ms;
-  store_be(data + attributes_pos, h.attributes);
-  store_be(data + max_timestamp_pos, now_ms);
-  set_batch_crc(data, size);
-  h.crc = load_be<uint32_t>(data + crc_pos);
+  store_be(head + attributes_pos, h.attributes);
+  store_be(head + max_timestamp_pos, now_ms);
+  auto crc = crc32c(head + crc_start, batch_header_size - crc_start);
+  h.crc = crc32c(data + batch_header_size, size - batch_header_size, crc);
+  store_be(head + crc_pos, h.crc);
 }
 
 // Builders and tests that edit a batch call this after changing bytes the CRC covers.

@@ -62,6 +62,11 @@ void patch_batch(char* data, int64_t base_offset, int32_t leader_epoch) noexcept
 // their deltas and firstTimestamp stays; consumers read every record's time as maxTimestamp.
 // Updates h to match.
 void set_log_append_time(char* data, size_t size, int64_t now_ms, batch_header& h) noexcept;
+// The same on a writable copy of the batch's header (`head`, batch_header_size bytes) while
+// the batch itself (`data`, size bytes) stays untouched: the CRC covers head's bytes and then
+// the records in data. The log stamps a copy this way when the batch lives in a request frame.
+void set_log_append_time(char* head, const char* data, size_t size, int64_t now_ms,
+                         batch_header& h) noexcept;
 
 // Computes the CRC-32C of the whole batch at data (size bytes) and stores it in the header.
 void set_batch_crc(char* data, size_t size) noexcept;

@@ -22,6 +22,13 @@ std::vector<char>& record_bytes::owned() {
   return owned_;
 }
 
+std::string_view record_bytes::contiguous() {
+  if (slices_.size() == 1)
+    return {slices_.front().data, slices_.front().size};
+  const auto& bytes = owned();
+  return {bytes.data(), bytes.size()};
+}
+
 std::vector<char> record_bytes::flatten() const {
   std::vector<char> out;
   out.reserve(size());

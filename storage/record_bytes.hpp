@@ -6,6 +6,7 @@
 // Slices are immutable views; copying a record_bytes copies the views, not the bytes.
 #include <cstddef>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace cafka::storage {
@@ -30,6 +31,10 @@ public:
   // The bytes as one owned vector; slices are first copied into it (once). Readers that need
   // contiguous bytes (replay of __consumer_offsets, Produce) use this.
   std::vector<char>& owned();
+  // The bytes as one piece: owned bytes or a single slice as they are (no copy); a chain of
+  // slices is first copied into owned bytes. Produce batches arrive as one slice of their
+  // request frame, so validating and appending them reads the frame directly.
+  std::string_view contiguous();
   // A contiguous copy, for const readers.
   std::vector<char> flatten() const;
   // The slices (empty for owned bytes).

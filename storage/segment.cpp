@@ -66,6 +66,17 @@ std::error_code segment::append(const char* data, size_t n, const batch_header& 
   return {};
 }
 
+std::error_code segment::append(const char* head, const char* data, size_t n,
+                                const batch_header& h) {
+  if (auto ec = log_.write_at(head, batch_header_size, data + batch_header_size,
+                              n - batch_header_size, size_)) {
+    log_.truncate(size_);
+    return ec;
+  }
+  track(h, size_);
+  return {};
+}
+
 void segment::track(const batch_header& h, uint64_t pos) noexcept {
   // Kafka's LogSegment.append policy, so rebuilt indexes equal the original ones.
   if (pos == 0) {

@@ -59,6 +59,9 @@ public:
   // Writes the (already patched) batch at the end and indexes it. On error the file is cut
   // back so the segment stays consistent.
   std::error_code append(const char* data, size_t n, const batch_header& h);
+  // The same for a batch whose patched header is a separate copy: writes head
+  // (batch_header_size bytes) and then data's bytes after the header, in one gather write.
+  std::error_code append(const char* head, const char* data, size_t n, const batch_header& h);
 
   // Reads and sanity-checks (magic 2, inside the segment) the batch header at pos.
   std::error_code read_header(uint64_t pos, batch_header& h) const;

@@ -53,7 +53,7 @@ response_t skeleton(const produce_handler::request_type& req, int16_t code) {
 errc check_records(std::optional<protocol::record_bytes>& records) {
   if (!records || records->empty())
     return errc::invalid_record;
-  const auto& bytes = records->owned(); // decoded requests own their bytes: no copy
+  auto bytes = records->contiguous(); // one slice of the request frame: no copy
   storage::batch_header header;
   if (auto ec = storage::validate_batch(bytes.data(), bytes.size(), header))
     return to_errc(ec);
@@ -83,7 +83,7 @@ void dispatch(const context_ptr& ctx, produce_handler::request_type& req,
         slot = failed_partition(part.index, to_kafka_error(ec));
         continue;
       }
-      produce_args args{std::move(part.records->owned()), acks, req.timeout_ms};
+      produce_args args{std::move(*part.records), acks, req.timeout_ms};
       if (acks == 0) {
         // Nobody waits for the answer: anonymous, so the reply is dropped instead of landing
         // in the bridge's mailbox as an unexpected message.

@@ -383,8 +383,13 @@ def dec_scalar(m, f, mode, r):
     """Expression reading one non-null element value (not a struct, not an array)."""
     if f.elem in INTS or f.elem in ("float64", "bool", "uuid"):
         return f"{r}.read_{f.elem}()"
-    kind = "string" if f.elem == "string" else "bytes"
+    kind = dec_kind(f)
     return pick(mode, f"{r}.read_compact_{kind}()", f"{r}.read_{kind}()")
+
+
+def dec_kind(f):
+    """Reader function family: records may come as a slice of the frame (reader::read_records)."""
+    return f.elem if f.elem in ("string", "records") else "bytes"
 
 
 def null_cond(f, ctx):
@@ -482,7 +487,7 @@ def dec_field(m, s, f, ctx, mode, r):
                 f"  {e}.emplace().decode({r}, version);"]
     if not opt:
         return [f"{e} = {dec_scalar(m, f, mode, r)};"]
-    kind = "string" if f.elem == "string" else "bytes"
+    kind = dec_kind(f)
     nullable = f"{e} = " + pick(mode, f"{r}.read_compact_nullable_{kind}()",
                                 f"{r}.read_nullable_{kind}()") + ";"
     plain = f"{e} = {dec_scalar(m, f, mode, r)};"

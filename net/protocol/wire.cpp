@@ -33,7 +33,7 @@ void reader::skip(size_t n) {
 
 reader reader::sub(size_t n) {
   const char* p = take(n);
-  return reader(p, n);
+  return reader(p, n, owner_);
 }
 
 namespace {
@@ -162,22 +162,70 @@ std::vector<char> reader::read_compact_bytes() {
   return std::move(*b);
 }
 
-std::optional<std::vector<char>> reader::read_nullable_bytes() {
+std::optional<std::string_view> reader::nullable_span() {
   int32_t n = read_int32();
   if (n == -1)
     return std::nullopt;
   size_t len = checked_length(n);
-  const char* p = take(len);
-  return std::vector<char>(p, p + len);
+  return std::string_view{take(len), len};
 }
 
-std::optional<std::vector<char>> reader::read_compact_nullable_bytes() {
+std::optional<std::string_view> reader::compact_nullable_span() {
   uint32_t n = read_unsigned_varint();
   if (n == 0)
     return std::nullopt;
   size_t len = checked_length(int64_t{n} - 1);
-  const char* p = take(len);
-  return std::vector<char>(p, p + len);
+  return std::string_view{take(len), len};
+}
+
+namespace {
+
+std::optional<std::vector<char>> copy_of(std::optional<std::string_view> span) {
+  if (!span)
+    return std::nullopt;
+  return std::vector<char>(span->begin(), span->end());
+}
+
+} // namespace
+
+std::optional<std::vector<char>> reader::read_nullable_bytes() {
+  return copy_of(nullable_span());
+}
+
+std::optional<std::vector<char>> reader::read_compact_nullable_bytes() {
+  return copy_of(compact_nullable_span());
+}
+
+std::optional<record_bytes> reader::records_of(std::optional<std::string_view> span) const {
+  if (!span)
+    return std::nullopt;
+  if (!owner_)
+    return record_bytes(std::vector<char>(span->begin(), span->end()));
+  record_bytes out;
+  out.append(byte_slice{owner_, span->data(), span->size()});
+  return out;
+}
+
+record_bytes reader::read_records() {
+  auto b = read_nullable_records();
+  if (!b)
+    throw decode_error("null value for non-nullable records");
+  return std::move(*b);
+}
+
+record_bytes reader::read_compact_records() {
+  auto b = read_compact_nullable_records();
+  if (!b)
+    throw decode_error("null value for non-nullable compact records");
+  return std::move(*b);
+}
+
+std::optional<record_bytes> reader::read_nullable_records() {
+  return records_of(nullable_span());
+}
+
+std::optional<record_bytes> reader::read_compact_nullable_records() {
+  return records_of(compact_nullable_span());
 }
 
 int32_t reader::read_array_length() {

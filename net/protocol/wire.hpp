@@ -17,9 +17,11 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cafka::protocol {
@@ -48,6 +50,10 @@ struct spliced_slice {
 class reader {
 public:
   reader(const char* data, size_t size) : data_(data), size_(size) {}
+  /// A reader over bytes that `owner` keeps alive (a request frame): records fields are then
+  /// read as slices of them instead of copies.
+  reader(const char* data, size_t size, std::shared_ptr<const void> owner)
+    : data_(data), size_(size), owner_(std::move(owner)) {}
 
   size_t remaining() const { return size_ - pos_; }
   size_t position() const { return pos_; }
@@ -80,6 +86,12 @@ public:
   std::optional<std::vector<char>> read_nullable_bytes();
   std::optional<std::vector<char>> read_compact_nullable_bytes();
 
+  /// Records fields: a slice of the input when the reader has an owner, else owned bytes.
+  record_bytes read_records();
+  record_bytes read_compact_records();
+  std::optional<record_bytes> read_nullable_records();
+  std::optional<record_bytes> read_compact_nullable_records();
+
   /// Array element counts; -1 means null. A count larger than the remaining bytes throws.
   int32_t read_array_length();
   int32_t read_compact_array_length();
@@ -91,9 +103,15 @@ private:
   const char* take(size_t n);
   size_t checked_length(int64_t n);
 
+  // The bytes of a (compact) nullable bytes field, in place; nullopt for null.
+  std::optional<std::string_view> nullable_span();
+  std::optional<std::string_view> compact_nullable_span();
+  std::optional<record_bytes> records_of(std::optional<std::string_view> span) const;
+
   const char* data_;
   size_t size_;
   size_t pos_ = 0;
+  std::shared_ptr<const void> owner_;
 };
 
 class writer {

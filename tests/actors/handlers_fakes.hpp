@@ -53,13 +53,14 @@ inline caf::behavior fake_replica(caf::stateful_actor<fake_replica_state>* self,
         st.held.push_back(self->make_response_promise()); // never delivered
         return caf::delegated<produce_reply>{};
       }
+      auto& bytes = args.batch.owned();
       storage::batch_header h;
-      storage::parse_batch_header(args.batch.data(), args.batch.size(), h);
-      storage::patch_batch(args.batch.data(), st.end, 0);
+      storage::parse_batch_header(bytes.data(), bytes.size(), h);
+      storage::patch_batch(bytes.data(), st.end, 0);
       produce_reply reply;
       reply.base_offset = st.end;
       st.bases.push_back(st.end);
-      st.batches.push_back(std::move(args.batch));
+      st.batches.push_back(std::move(bytes));
       st.end += h.last_offset_delta + 1;
       // Wake long polls.
       auto waiters = std::move(st.waiters);

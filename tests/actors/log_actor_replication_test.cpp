@@ -36,7 +36,7 @@ struct replication_fixture : fixture {
   }
 
   append_reply append(const log_actor& to, std::vector<std::string> values, int32_t epoch) {
-    auto r = call<append_reply>(to, append_atom::value, make_batch(values), epoch);
+    auto r = call<append_reply>(to, append_atom::value, storage::record_bytes(make_batch(values)), epoch);
     REQUIRE(r.ec == errc::none);
     return r;
   }

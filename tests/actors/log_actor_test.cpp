@@ -34,8 +34,8 @@ struct log_fixture : fixture {
 
 TEST_CASE_METHOD(log_fixture, "log actor appends, reads and looks up offsets", "[log_actor]") {
   open();
-  auto a = call<append_reply>(log, append_atom::value, make_batch({"a", "b"}, 100), int32_t{3});
-  auto b = call<append_reply>(log, append_atom::value, make_batch({"c"}, 200), int32_t{3});
+  auto a = call<append_reply>(log, append_atom::value, storage::record_bytes(make_batch({"a", "b"}, 100)), int32_t{3});
+  auto b = call<append_reply>(log, append_atom::value, storage::record_bytes(make_batch({"c"}, 200)), int32_t{3});
   CHECK(a.ec == errc::none);
   CHECK(a.base_offset == 0);
   CHECK(a.last_offset == 1);
@@ -63,7 +63,7 @@ TEST_CASE_METHOD(log_fixture, "log actor appends, reads and looks up offsets", "
 
 TEST_CASE_METHOD(log_fixture, "log actor closes its log on exit", "[log_actor]") {
   open();
-  call<append_reply>(log, append_atom::value, make_batch({"a"}), int32_t{0});
+  call<append_reply>(log, append_atom::value, storage::record_bytes(make_batch({"a"})), int32_t{0});
   close();
   CHECK(std::filesystem::exists(lcfg.dir / ".cafka_clean_shutdown"));
   open();
@@ -73,7 +73,7 @@ TEST_CASE_METHOD(log_fixture, "log actor closes its log on exit", "[log_actor]")
 
 TEST_CASE_METHOD(log_fixture, "log actor delete removes the directory and quits", "[log_actor]") {
   open();
-  call<append_reply>(log, append_atom::value, make_batch({"a"}), int32_t{0});
+  call<append_reply>(log, append_atom::value, storage::record_bytes(make_batch({"a"})), int32_t{0});
   CHECK(call<errc>(log, delete_atom::value) == errc::none);
   CHECK_FALSE(std::filesystem::exists(lcfg.dir));
   auto after = ask<read_reply>(log, read_atom::value, int64_t{0}, int32_t{1024});

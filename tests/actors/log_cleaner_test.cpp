@@ -50,7 +50,7 @@ struct cleaner_fixture : fixture {
       for (int k = 0; k < 10; k += 2) {
         auto b = keyed_batch({{"k" + std::to_string(k), "r" + std::to_string(round)},
                               {"k" + std::to_string(k + 1), "r" + std::to_string(round)}});
-        REQUIRE(call<append_reply>(log, append_atom::value, b, int32_t{0}).ec == errc::none);
+        REQUIRE(call<append_reply>(log, append_atom::value, storage::record_bytes(b), int32_t{0}).ec == errc::none);
       }
   }
 
@@ -134,9 +134,9 @@ TEST_CASE_METHOD(cleaner_fixture, "reconfiguring a log to compact starts cleanin
 
 TEST_CASE_METHOD(cleaner_fixture, "a compacted log refuses keyless records", "[cleaner]") {
   open();
-  auto reply = call<append_reply>(log, append_atom::value, make_batch({"no key"}), int32_t{0});
+  auto reply = call<append_reply>(log, append_atom::value, storage::record_bytes(make_batch({"no key"})), int32_t{0});
   CHECK(reply.ec == errc::invalid_record);
-  auto ok = call<append_reply>(log, append_atom::value, keyed_batch({{"k", "v"}}), int32_t{0});
+  auto ok = call<append_reply>(log, append_atom::value, storage::record_bytes(keyed_batch({{"k", "v"}})), int32_t{0});
   CHECK(ok.ec == errc::none);
   CHECK(ok.base_offset == 0);
 }

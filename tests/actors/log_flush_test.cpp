@@ -31,7 +31,7 @@ struct flush_fixture : fixture {
 
   auto append() {
     auto slot = ask<append_reply>(log, append_atom::value,
-                                  make_batch({"v" + std::to_string(next_value++)}), int32_t{0});
+                                  storage::record_bytes(make_batch({"v" + std::to_string(next_value++)})), int32_t{0});
     sched.run();
     return slot;
   }

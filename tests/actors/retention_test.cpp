@@ -46,7 +46,7 @@ struct retention_fixture : fixture {
 
   void append(int n, int64_t ts) {
     for (int i = 0; i < n; ++i)
-      REQUIRE(call<append_reply>(log, append_atom::value, make_batch({payload}, ts),
+      REQUIRE(call<append_reply>(log, append_atom::value, storage::record_bytes(make_batch({payload}, ts)),
                                  int32_t{0})
                 .ec
               == errc::none);

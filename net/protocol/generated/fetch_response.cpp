@@ -56,7 +56,7 @@ void fetch_response::partition_data::decode(reader& r, int16_t version) {
   }
   if (version >= 11)
     preferred_read_replica = r.read_int32();
-  records = r.read_nullable_bytes();
+  records = r.read_nullable_records();
 }
 
 void fetch_response::fetchable_topic_response::encode(writer& w, int16_t version) const {

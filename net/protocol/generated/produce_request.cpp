@@ -12,7 +12,7 @@ void produce_request::partition_produce_data::encode(writer& w, int16_t /*versio
 void produce_request::partition_produce_data::decode(reader& r, int16_t /*version*/) {
   *this = partition_produce_data{};
   index = r.read_int32();
-  records = r.read_nullable_bytes();
+  records = r.read_nullable_records();
 }
 
 void produce_request::topic_produce_data::encode(writer& w, int16_t version) const {

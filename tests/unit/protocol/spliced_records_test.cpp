@@ -117,7 +117,8 @@ TEST_CASE("patch_frame_size counts spliced bytes", "[protocol][zerocopy]") {
   CHECK(r.read_int8() == 7);
 }
 
-TEST_CASE("produce_request records decode as owned bytes", "[protocol][zerocopy]") {
+TEST_CASE("produce_request records decode as owned bytes without a frame owner",
+          "[protocol][zerocopy]") {
   produce_request req;
   req.acks = -1;
   auto& part = req.topic_data.emplace_back().partition_data.emplace_back();
@@ -132,4 +133,58 @@ TEST_CASE("produce_request records decode as owned bytes", "[protocol][zerocopy]
   REQUIRE(records);
   CHECK_FALSE(records->has_slices());
   CHECK(*records == *part.records);
+}
+
+TEST_CASE("produce_request records decode as a slice of an owned frame", "[protocol][zerocopy]") {
+  produce_request req;
+  req.acks = 1;
+  auto& topic = req.topic_data.emplace_back();
+  topic.partition_data.emplace_back().records = std::vector<char>{'o', 'n', 'e'};
+  topic.partition_data.emplace_back().records = std::vector<char>{'t', 'w', 'o', '!'};
+  for (int16_t version : {int16_t{3}, int16_t{7}}) {
+    auto frame = std::make_shared<std::vector<char>>();
+    writer w{*frame};
+    req.encode(w, version);
+    produce_request decoded;
+    {
+      reader r{frame->data(), frame->size(), frame};
+      decoded.decode(r, version);
+    }
+    std::weak_ptr<std::vector<char>> alive = frame;
+    const auto* begin = frame->data();
+    const auto* end = begin + frame->size();
+    frame.reset(); // the slices keep the frame alive
+    REQUIRE_FALSE(alive.expired());
+    for (size_t i = 0; i < 2; ++i) {
+      auto& records = decoded.topic_data.at(0).partition_data.at(i).records;
+      REQUIRE(records);
+      REQUIRE(records->slices().size() == 1);
+      const auto& s = records->slices().front();
+      CHECK(s.data >= begin);
+      CHECK(s.data + s.size <= end);
+      CHECK(records->contiguous().data() == s.data); // one slice: no copy
+      CHECK(*records == *req.topic_data.at(0).partition_data.at(i).records);
+    }
+    decoded = produce_request{};
+    CHECK(alive.expired());
+  }
+}
+
+TEST_CASE("compact and nullable records read as slices with an owner", "[protocol][zerocopy]") {
+  auto frame = std::make_shared<std::vector<char>>();
+  writer w{*frame};
+  w.write_compact_records(record_bytes(std::vector<char>{'a', 'b'}));
+  w.write_compact_nullable_records(std::nullopt);
+  w.write_nullable_records(std::nullopt);
+  w.write_records(record_bytes(std::vector<char>{'c'}));
+  reader r{frame->data(), frame->size(), frame};
+  auto a = r.read_compact_records();
+  CHECK(a.has_slices());
+  CHECK(a == record_bytes(std::vector<char>{'a', 'b'}));
+  CHECK_FALSE(r.read_compact_nullable_records());
+  CHECK_FALSE(r.read_nullable_records());
+  auto c = r.read_records();
+  CHECK(c.has_slices());
+  CHECK(c == record_bytes(std::vector<char>{'c'}));
+  CHECK(r.remaining() == 0);
 }

@@ -109,7 +109,7 @@ struct fixture {
       b.add(std::string_view{k},
             v ? std::optional<std::string_view>{*v} : std::nullopt, t);
     auto bytes = b.build();
-    auto r = l.append(bytes.data(), bytes.size(), 0, now);
+    auto r = test::append_patched(l, bytes, 0, now);
     REQUIRE_FALSE(r.ec);
     for (size_t i = 0; i < recs.size(); ++i)
       written.push_back({r.base_offset + static_cast<int64_t>(i), t, recs[i].first,
@@ -414,7 +414,7 @@ TEST_CASE_METHOD(fixture, "control batches and keyless records", "[cleaner]") {
     batch_builder b;
     b.compression(c).add("k", std::string_view{"v"}, now).add(std::nullopt, std::string_view{"v"}, now);
     auto bytes = b.build();
-    CHECK(l->append(bytes.data(), bytes.size(), 0).ec == errc::invalid_record);
+    CHECK(test::append_patched(*l, bytes, 0).ec == errc::invalid_record);
   }
   auto plain_cfg = cfg;
   plain_cfg.cleanup.compact = false;
@@ -422,12 +422,12 @@ TEST_CASE_METHOD(fixture, "control batches and keyless records", "[cleaner]") {
   batch_builder keyless;
   keyless.add(std::nullopt, std::string_view{"old"}, now);
   auto bytes = keyless.build();
-  REQUIRE_FALSE(l->append(bytes.data(), bytes.size(), 0).ec);
+  REQUIRE_FALSE(test::append_patched(*l, bytes, 0).ec);
   // A control batch (a transaction marker's shape) is kept whole by the cleaner.
   batch_builder marker;
   marker.attributes(0x20 | 0x10).add(std::string_view{"\0\0\0\0", 4}, std::string_view{"x"}, now);
   auto mbytes = marker.build();
-  REQUIRE_FALSE(l->append(mbytes.data(), mbytes.size(), 0).ec);
+  REQUIRE_FALSE(test::append_patched(*l, mbytes, 0).ec);
   l->reconfigure(cfg);
   overwrite(*l, 10, 3);
   append(*l, {{"filler", std::string(900, 'f')}});

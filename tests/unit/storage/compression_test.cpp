@@ -330,7 +330,7 @@ TEST_CASE("offset_for_timestamp finds the exact record inside compressed batches
       for (int i = 0; i < 10; ++i, ++k)
         builder.add(std::nullopt, "v" + std::to_string(k), 1000 + 10 * k);
       auto batch = builder.build();
-      REQUIRE_FALSE(l->append(batch.data(), batch.size(), 0).ec);
+      REQUIRE_FALSE(test::append_patched(*l, batch, 0).ec);
     }
   REQUIRE(l->log_end_offset() == 120);
   for (int64_t want : {0, 1, 13, 29, 30, 45, 77, 119}) {

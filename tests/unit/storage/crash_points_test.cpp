@@ -135,7 +135,7 @@ constexpr int64_t t0 = 1'700'000'000'000;
 void append_acked(storage::log& l, std::vector<acked_batch>& acked, int records, int64_t ts,
                   int64_t now = t0) {
   auto b = make_batch(records, ts, static_cast<int>(acked.size()) * 10, 40);
-  auto r = l.append(b.data(), b.size(), epoch, now);
+  auto r = test::append_patched(l, b, epoch, now);
   REQUIRE_FALSE(r.ec);
   acked.push_back({r.base_offset, b});
 }
@@ -177,7 +177,7 @@ void verify(const scenario& sc, const std::vector<acked_batch>& acked,
   }
   // Offsets continue.
   auto next = make_batch(2, t0 + 50);
-  auto r = l->append(next.data(), next.size(), epoch, t0 + 50);
+  auto r = test::append_patched(*l, next, epoch, t0 + 50);
   REQUIRE_FALSE(r.ec);
   CHECK(r.base_offset == end);
   REQUIRE_FALSE(l->close());
@@ -254,7 +254,7 @@ TEST_CASE("crash points of an append", "[crash]") {
   sc.operation = [](storage::log& l, std::vector<char>& inflight) {
     inflight = make_batch(3, t0 + 100, 900, 40);
     auto copy = inflight;
-    l.append(copy.data(), copy.size(), epoch, t0 + 100);
+    test::append_patched(l, copy, epoch, t0 + 100);
   };
   auto torn = GENERATE(false, true);
   CHECK(run_crash_points(sc, torn) >= 1); // the pwrite
@@ -274,7 +274,7 @@ TEST_CASE("crash points of an append that rolls by size", "[crash]") {
     auto before = l.segment_count();
     inflight = make_batch(3, t0 + 400, 900, 40);
     auto copy = inflight;
-    l.append(copy.data(), copy.size(), epoch, t0 + 400);
+    test::append_patched(l, copy, epoch, t0 + 400);
     if (!fi::tripped())
       REQUIRE(l.segment_count() == before + 1); // the scenario really rolls
   };
@@ -308,7 +308,7 @@ TEST_CASE("crash points of an append that rolls by segment.ms", "[crash]") {
       REQUIRE_FALSE(parse_batch_header(inflight.data(), inflight.size(), h));
       set_log_append_time(inflight.data(), inflight.size(), now, h);
     }
-    auto r = l.append(copy.data(), copy.size(), epoch, now);
+    auto r = test::append_patched(l, copy, epoch, now);
     if (!fi::tripped()) {
       REQUIRE_FALSE(r.ec);
       REQUIRE(l.segment_count() == 2);

@@ -97,7 +97,7 @@ struct fixture {
   void fill_until(storage::log& l, size_t segments) {
     while (l.segment_count() < segments) {
       auto b = make_batch(3, 1000, static_cast<int>(l.log_end_offset()), 20);
-      REQUIRE_FALSE(l.append(b.data(), b.size(), 0).ec);
+      REQUIRE_FALSE(test::append_patched(l, b, 0).ec);
     }
   }
 };
@@ -301,21 +301,21 @@ TEST_CASE_METHOD(fixture, "a failed append is cut back and the log stays valid",
   cfg.segment_bytes = 1 << 20;
   auto l = open_log(cfg);
   auto first = make_batch(3, 1000, 0, 20);
-  REQUIRE_FALSE(l->append(first.data(), first.size(), 0).ec);
+  REQUIRE_FALSE(test::append_patched(*l, first, 0).ec);
   auto log_path = cfg.dir / segment::file_name(0, ".log");
   auto size_before = std::filesystem::file_size(log_path);
   auto big = make_batch(20, 2000, 3, 100);
   {
     // Room for half of the batch: the write is partial, then fails with EFBIG.
     file_size_limit limit{size_before + big.size() / 2};
-    auto failed = l->append(big.data(), big.size(), 0);
+    auto failed = test::append_patched(*l, big, 0);
     REQUIRE(failed.ec);
     CHECK(to_errc(failed.ec) == errc::storage_error);
     CHECK(std::filesystem::file_size(log_path) == size_before); // the partial write is gone
     CHECK(l->log_end_offset() == 3);
     limit.lift(); // space returns
     auto retry = make_batch(20, 2000, 3, 100);
-    auto ok = l->append(retry.data(), retry.size(), 0);
+    auto ok = test::append_patched(*l, retry, 0);
     REQUIRE_FALSE(ok.ec);
     CHECK(ok.base_offset == 3);
   }
@@ -340,7 +340,7 @@ TEST_CASE_METHOD(fixture, "a roll that cannot create its segment leaves the log 
     std::error_code failure;
     while (!failure) { // append until the roll is needed
       auto b = make_batch(3, 1000, static_cast<int>(l->log_end_offset()), 20);
-      auto r = l->append(b.data(), b.size(), 0);
+      auto r = test::append_patched(*l, b, 0);
       failure = r.ec;
       if (!failure)
         end = r.last_offset + 1;
@@ -353,9 +353,9 @@ TEST_CASE_METHOD(fixture, "a roll that cannot create its segment leaves the log 
       CHECK_FALSE(std::filesystem::exists(cfg.dir / segment::file_name(end, ext)));
     // Still failing while the limit holds; then space returns and the roll succeeds.
     auto b = make_batch(3, 1000, static_cast<int>(end), 20);
-    CHECK(l->append(b.data(), b.size(), 0).ec);
+    CHECK(test::append_patched(*l, b, 0).ec);
     limit.lift();
-    auto ok = l->append(b.data(), b.size(), 0);
+    auto ok = test::append_patched(*l, b, 0);
     REQUIRE_FALSE(ok.ec);
     CHECK(ok.base_offset == end);
     CHECK(l->segment_count() == segments + 1);

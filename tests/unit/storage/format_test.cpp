@@ -21,7 +21,7 @@ TEST_CASE("segment files use Kafka's layout", "[format]") {
   {
     auto l = test::open_log(cfg);
     for (auto& b : batches)
-      REQUIRE_FALSE(l->append(b.data(), b.size(), 3).ec);
+      REQUIRE_FALSE(test::append_patched(*l, b, 3).ec);
     REQUIRE(l->segment_count() == 2);
     REQUIRE_FALSE(l->close());
   }
@@ -69,7 +69,7 @@ TEST_CASE("a full index rolls the segment", "[format]") {
   auto l = test::open_log(cfg);
   for (int i = 0; i < 10; ++i) {
     auto b = test::make_batch(1, 1000 + i);
-    REQUIRE_FALSE(l->append(b.data(), b.size(), 0).ec);
+    REQUIRE_FALSE(test::append_patched(*l, b, 0).ec);
   }
   // Each segment holds 3 batches: the first is never indexed, the time index fills after 2.
   CHECK(l->segment_count() == 4);

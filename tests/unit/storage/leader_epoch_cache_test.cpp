@@ -34,7 +34,7 @@ void write_text(const fs::path& p, const std::string& text) {
 // Appends one batch of n records with the given epoch; returns its base offset.
 int64_t append(storage::log& l, int32_t epoch, int n = 2, size_t value_size = 0) {
   auto b = make_batch(n, 1000, 0, value_size);
-  auto r = l.append(b.data(), b.size(), epoch, 1000);
+  auto r = test::append_patched(l, b, epoch, 1000);
   REQUIRE_FALSE(r.ec);
   return r.base_offset;
 }

@@ -80,7 +80,7 @@ std::unique_ptr<storage::log> leader_log(const fs::path& dir, int n = 12) {
   auto l = open_log(small_segments(dir));
   for (int i = 0; i < n; ++i) {
     auto b = make_batch(3, t0 + i, i * 10, 40);
-    REQUIRE_FALSE(l->append(b.data(), b.size(), i < n / 2 ? 1 : 3, t0 + i).ec);
+    REQUIRE_FALSE(test::append_patched(*l, b, i < n / 2 ? 1 : 3, t0 + i).ec);
   }
   return l;
 }
@@ -141,7 +141,7 @@ TEST_CASE("append_replicated keeps LogAppendTime stamps instead of re-stamping",
   cfg.timestamp = timestamp_type::log_append_time;
   auto leader = open_log(cfg);
   auto b = make_batch(2, 5);
-  REQUIRE_FALSE(leader->append(b.data(), b.size(), 7, t0).ec);
+  REQUIRE_FALSE(test::append_patched(*leader, b, 7, t0).ec);
   auto lb = batches_of(*leader);
   cfg.dir = tmp.path / "follower";
   auto follower = open_log(cfg);
@@ -203,7 +203,7 @@ TEST_CASE_METHOD(fixture, "a diverged follower truncates, then catches up", "[re
   REQUIRE_FALSE(replicate(*follower, concat({lb.begin(), lb.begin() + 6})).ec);
   for (int i = 0; i < 4; ++i) {
     auto b = make_batch(3, t0 + 50 + i, 500 + i, 40);
-    REQUIRE_FALSE(follower->append(b.data(), b.size(), 2, t0 + 50).ec);
+    REQUIRE_FALSE(test::append_patched(*follower, b, 2, t0 + 50).ec);
   }
   CHECK(follower->epoch_entries() == entries{{1, 0}, {2, 18}});
   auto diverged = leader->end_offset_for(follower->latest_epoch());
@@ -284,7 +284,7 @@ TEST_CASE("crash points of a follower's truncation and catch-up", "[replicate][c
       REQUIRE_FALSE(replicate(*f, concat({lb.begin(), lb.begin() + cut})).ec);
       for (int i = 0; i < 5; ++i) {
         auto b = make_batch(3, t0 + 50 + i, 500 + i, 40);
-        REQUIRE_FALSE(f->append(b.data(), b.size(), 2, t0 + 50).ec);
+        REQUIRE_FALSE(test::append_patched(*f, b, 2, t0 + 50).ec);
       }
       REQUIRE(f->segment_count() >= 3);
       before = batches_of(*f);

@@ -31,7 +31,7 @@ struct fixture {
     for (int i = 0; i < n; ++i) {
       auto b = make_batch(3, 1000 + 10 * static_cast<int64_t>(batches.size()),
                           static_cast<int>(batches.size()) * 3, 20);
-      auto r = l.append(b.data(), b.size(), 5);
+      auto r = test::append_patched(l, b, 5);
       REQUIRE_FALSE(r.ec);
       bases.push_back(r.base_offset);
       batches.push_back(b);
@@ -76,7 +76,8 @@ TEST_CASE_METHOD(fixture, "an empty directory opens as a new log at offset 0", "
   CHECK(l->offset_for_timestamp(0).offset == -1);
 }
 
-TEST_CASE_METHOD(fixture, "append assigns offsets and patches the batch", "[log]") {
+TEST_CASE_METHOD(fixture, "append assigns offsets and stores them in the batch, not in the input",
+                 "[log]") {
   auto l = open_log(cfg);
   auto b = make_batch(3, 777);
   auto r = l->append(b.data(), b.size(), 9);
@@ -84,14 +85,19 @@ TEST_CASE_METHOD(fixture, "append assigns offsets and patches the batch", "[log]
   CHECK(r.base_offset == 0);
   CHECK(r.last_offset == 2);
   CHECK(r.max_timestamp == 779);
-  auto b2 = make_batch(1);
+  const auto b2 = make_batch(1);
   r = l->append(b2.data(), b2.size(), 9);
   CHECK(r.base_offset == 3);
   CHECK(r.last_offset == 3);
+  CHECK(b2 == make_batch(1)); // the caller's bytes (a request frame) stay untouched
+  auto stored = l->read(3, 1).records.flatten();
   batch_header h;
-  REQUIRE_FALSE(validate_batch(b2.data(), b2.size(), h));
+  REQUIRE_FALSE(validate_batch(stored.data(), stored.size(), h));
   CHECK(h.base_offset == 3);
   CHECK(h.partition_leader_epoch == 9);
+  CHECK(stored.size() == b2.size());
+  CHECK(std::equal(stored.begin() + batch_header_size, stored.end(),
+                   b2.begin() + batch_header_size));
   CHECK(l->log_end_offset() == 4);
 }
 
@@ -158,10 +164,10 @@ TEST_CASE_METHOD(fixture, "batches above max_message_bytes are rejected", "[log]
   cfg.max_message_bytes = 200;
   auto l = open_log(cfg);
   auto big = make_batch(3, 0, 0, 100);
-  CHECK(l->append(big.data(), big.size(), 0).ec == errc::record_too_large);
+  CHECK(test::append_patched(*l, big, 0).ec == errc::record_too_large);
   CHECK(l->log_end_offset() == 0);
   auto small = make_batch(1);
-  CHECK_FALSE(l->append(small.data(), small.size(), 0).ec);
+  CHECK_FALSE(test::append_patched(*l, small, 0).ec);
 }
 
 TEST_CASE_METHOD(fixture, "a batch larger than a segment still gets its own segment", "[log]") {
@@ -170,9 +176,9 @@ TEST_CASE_METHOD(fixture, "a batch larger than a segment still gets its own segm
   auto a = make_batch(1);
   auto big = make_batch(5, 0, 0, 100);
   REQUIRE(big.size() > cfg.segment_bytes);
-  REQUIRE_FALSE(l->append(a.data(), a.size(), 0).ec);
-  REQUIRE_FALSE(l->append(big.data(), big.size(), 0).ec);
-  REQUIRE_FALSE(l->append(a.data(), a.size(), 0).ec);
+  REQUIRE_FALSE(test::append_patched(*l, a, 0).ec);
+  REQUIRE_FALSE(test::append_patched(*l, big, 0).ec);
+  REQUIRE_FALSE(test::append_patched(*l, a, 0).ec);
   CHECK(l->segment_count() == 3);
   CHECK(l->read(3, 1).records == big);
 }
@@ -203,7 +209,7 @@ TEST_CASE_METHOD(fixture, "offset_for_timestamp with timestamps out of order", "
   auto l = open_log(cfg);
   for (int64_t ts : {5000, 100, 200, 9000, 300, 400, 8000, 50}) {
     auto b = make_batch(1, ts, 0, 150);
-    REQUIRE_FALSE(l->append(b.data(), b.size(), 0).ec);
+    REQUIRE_FALSE(test::append_patched(*l, b, 0).ec);
   }
   CHECK(l->offset_for_timestamp(150).offset == 0);
   CHECK(l->offset_for_timestamp(6000).offset == 3);

@@ -27,7 +27,7 @@ struct time_fixture {
   }
   append_result append(storage::log& l, int64_t ts, int64_t now, int n = 2) {
     auto b = make_batch(n, ts);
-    auto r = l.append(b.data(), b.size(), 0, now);
+    auto r = test::append_patched(l, b, 0, now);
     REQUIRE_FALSE(r.ec);
     return r;
   }
@@ -72,12 +72,12 @@ TEST_CASE_METHOD(time_fixture, "old record timestamps do not roll a segment per 
 TEST_CASE_METHOD(time_fixture, "without record timestamps the segment's age counts", "[time]") {
   auto l = open_log(cfg);
   auto b = untimed_batch();
-  REQUIRE_FALSE(l->append(b.data(), b.size(), 0, t0).ec);
+  REQUIRE_FALSE(test::append_patched(*l, b, 0, t0).ec);
   b = untimed_batch();
-  REQUIRE_FALSE(l->append(b.data(), b.size(), 0, t0 + 5000).ec);
+  REQUIRE_FALSE(test::append_patched(*l, b, 0, t0 + 5000).ec);
   CHECK(l->segment_count() == 1);
   b = untimed_batch();
-  REQUIRE_FALSE(l->append(b.data(), b.size(), 0, t0 + 5001).ec);
+  REQUIRE_FALSE(test::append_patched(*l, b, 0, t0 + 5001).ec);
   CHECK(l->segment_count() == 2);
 }
 
@@ -85,8 +85,8 @@ TEST_CASE_METHOD(time_fixture, "an empty segment never rolls by time", "[time]")
   {
     auto l = open_log(cfg); // created long before its first append
     auto b = untimed_batch();
-    REQUIRE_FALSE(l->append(b.data(), b.size(), 0, t0).ec);
-    REQUIRE_FALSE(l->append(b.data(), b.size(), 0, t0 + 60'000).ec);
+    REQUIRE_FALSE(test::append_patched(*l, b, 0, t0).ec);
+    REQUIRE_FALSE(test::append_patched(*l, b, 0, t0 + 60'000).ec);
     CHECK(l->segment_count() == 2);
   }
   // A crash during a roll leaves an empty active segment: it takes the next batch, however old
@@ -140,7 +140,7 @@ TEST_CASE_METHOD(time_fixture, "LogAppendTime stamps batches with the broker tim
     bb.add(std::string_view{"k"}, std::string_view{"value"}, 1000 + i);
   auto sent = bb.build();
   auto original = sent;
-  auto r = l->append(sent.data(), sent.size(), 7, t0 + 42);
+  auto r = test::append_patched(*l, sent, 7, t0 + 42);
   REQUIRE_FALSE(r.ec);
   CHECK(r.log_append_time == t0 + 42);
   CHECK(r.max_timestamp == t0 + 42);
@@ -169,7 +169,7 @@ TEST_CASE_METHOD(time_fixture, "LogAppendTime stamps batches with the broker tim
   CHECK(l->offset_for_timestamp(t0 + 42).offset == 0);
   CHECK(l->offset_for_timestamp(t0 + 43).offset == -1);
   auto next = make_batch(1, 5);
-  auto r2 = l->append(next.data(), next.size(), 7, t0 + 100);
+  auto r2 = test::append_patched(*l, next, 7, t0 + 100);
   CHECK(l->offset_for_timestamp(t0 + 43).offset == r2.base_offset);
 }
 
@@ -177,7 +177,7 @@ TEST_CASE_METHOD(time_fixture, "CreateTime keeps the producer's bytes", "[time]"
   auto l = open_log(cfg);
   auto b = make_batch(3, t0);
   auto original = b;
-  auto r = l->append(b.data(), b.size(), 0, t0 + 999);
+  auto r = test::append_patched(*l, b, 0, t0 + 999);
   CHECK(r.log_append_time == -1);
   CHECK(r.max_timestamp == t0 + 2);
   auto stored = bytes_of(l->read(0, 1 << 20).records);

@@ -40,7 +40,7 @@ stored_batches fill(storage::log& l, int batches) {
   stored_batches out;
   for (int i = 0; i < batches; ++i) {
     auto b = make_batch(3, t0 + i, i * 3, 40);
-    auto r = l.append(b.data(), b.size(), epoch, t0 + i);
+    auto r = test::append_patched(l, b, epoch, t0 + i);
     REQUIRE_FALSE(r.ec);
     patch_batch(b.data(), r.base_offset, epoch);
     out[r.base_offset] = b;

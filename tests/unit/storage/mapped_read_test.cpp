@@ -30,7 +30,7 @@ struct fixture {
   void fill(storage::log& l, int n, int64_t ts = 1000) {
     for (int i = 0; i < n; ++i) {
       auto b = test::make_batch(3, ts, static_cast<int>(batches.size()) * 3, 40);
-      REQUIRE_FALSE(l.append(b.data(), b.size(), 0).ec);
+      REQUIRE_FALSE(test::append_patched(l, b, 0).ec);
       batches.push_back(std::move(b)); // append patched it in place
     }
   }
@@ -164,7 +164,7 @@ TEST_CASE_METHOD(fixture, "a segment grown past its first mapping is read throug
   std::vector<char> last;
   for (int i = 0; i < 5; ++i) {
     last = test::make_batch(1, 2000, i, 600 << 10);
-    REQUIRE_FALSE(l->append(last.data(), last.size(), 0).ec);
+    REQUIRE_FALSE(test::append_patched(*l, last, 0).ec);
   }
   REQUIRE(l->segment_count() == 1);
   auto r = l->read(l->log_end_offset() - 1, 1);

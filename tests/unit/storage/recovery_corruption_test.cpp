@@ -36,7 +36,7 @@ struct corruption_fixture {
     uint64_t pos = 0;
     for (int i = 0; i < 30; ++i) {
       auto b = make_batch(3, 1000 + i, i * 3, 30);
-      REQUIRE_FALSE(l->append(b.data(), b.size(), 1, 5000).ec);
+      REQUIRE_FALSE(test::append_patched(*l, b, 1, 5000).ec);
       positions.push_back(pos);
       pos += b.size();
       batches.push_back(b);
@@ -60,7 +60,7 @@ struct corruption_fixture {
     }
     CHECK(fs::file_size(log_file) == positions[bad]);
     auto b = make_batch(2, 9999);
-    auto r = l.append(b.data(), b.size(), 2, 9999);
+    auto r = test::append_patched(l, b, 2, 9999);
     REQUIRE_FALSE(r.ec);
     CHECK(r.base_offset == static_cast<int64_t>(bad * 3));
     CHECK(l.offset_for_timestamp(9999).offset == r.base_offset);

@@ -34,7 +34,7 @@ struct crash_fixture {
     for (int i = 0; i < n; ++i) {
       auto b = make_batch(2, 1000 + 10 * static_cast<int64_t>(batches.size()), 0, 30);
       auto segs = l.segment_count();
-      auto r = l.append(b.data(), b.size(), 1);
+      auto r = test::append_patched(l, b, 1);
       REQUIRE_FALSE(r.ec);
       auto pos = l.segment_count() != segs || positions.empty()
                    ? 0
@@ -91,7 +91,7 @@ struct crash_fixture {
   // After repair: appends go on at end and are readable.
   void check_appends_continue(storage::log& l, int64_t expected_next) {
     auto b = make_batch(2, 99999);
-    auto r = l.append(b.data(), b.size(), 2);
+    auto r = test::append_patched(l, b, 2);
     REQUIRE_FALSE(r.ec);
     CHECK(r.base_offset == expected_next);
     CHECK(l.read(expected_next + 1, 1).records == b);

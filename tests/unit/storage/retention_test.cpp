@@ -32,7 +32,7 @@ struct fixture {
   static void fill(storage::log& l, int n, int64_t ts) {
     for (int i = 0; i < n; ++i) {
       auto b = test::make_batch(3, ts, i * 3, 20);
-      REQUIRE_FALSE(l.append(b.data(), b.size(), 0).ec);
+      REQUIRE_FALSE(test::append_patched(l, b, 0).ec);
     }
   }
 

@@ -2,6 +2,7 @@
 // Helpers for the storage tests: a fresh temp directory per test and batch/file shortcuts.
 #include "storage/batch_builder.hpp"
 #include "storage/log.hpp"
+#include "storage/record_batch.hpp"
 #include "storage/record_reader.hpp"
 
 #include <cstdlib>
@@ -35,6 +36,21 @@ inline std::vector<char> make_batch(int n, int64_t ts = 1000, int first_value = 
     b.add("k" + std::to_string(i), v, ts + i);
   }
   return b.build();
+}
+
+// Appends b and then patches b the way the log stored it (base offset, leader epoch, and the
+// LogAppendTime stamp), so tests can compare reads with it: the log leaves its input as it is.
+inline append_result append_patched(log& l, std::vector<char>& b, int32_t leader_epoch,
+                                    int64_t now_ms = wall_clock_ms()) {
+  auto r = l.append(b.data(), b.size(), leader_epoch, now_ms);
+  if (r.ec)
+    return r;
+  batch_header h;
+  parse_batch_header(b.data(), b.size(), h);
+  if (r.log_append_time >= 0)
+    set_log_append_time(b.data(), b.size(), r.log_append_time, h);
+  patch_batch(b.data(), r.base_offset, leader_epoch);
+  return r;
 }
 
 inline std::unique_ptr<log> open_log(const log_config& cfg) {
