@@ -48,14 +48,14 @@ namespace {
 
 constexpr uint8_t record_version = 0;
 
+} // namespace
+
 std::string ids(const std::vector<broker_id>& xs) {
   std::string out = "[";
   for (size_t i = 0; i < xs.size(); ++i)
     out += (i ? "," : "") + std::to_string(xs[i]);
   return out + "]";
 }
-
-} // namespace
 
 std::vector<char> encode(const std::vector<record>& r) {
   std::ostringstream out;

@@ -82,4 +82,7 @@ std::optional<std::vector<record>> decode(const char* data, size_t size, std::er
 // "RegisterBroker(id=1, epoch=3, ...)" for logs and test failures.
 std::string to_string(const record& r);
 
+// "[1,2,3]": replica lists and ISRs in logs and test failures.
+std::string ids(const std::vector<broker_id>& xs);
+
 } // namespace cafka::cluster

@@ -259,9 +259,10 @@ void append_records(group_shard_self self, std::vector<offsets_record> records,
       value = std::string_view{rec.value.data(), rec.value.size()};
     b.add(key, value, now);
   }
-  auto batch = std::make_shared<std::vector<char>>(b.build());
+  // One copy serves both the log (which leaves its input untouched) and the replay below.
+  auto batch = std::make_shared<const std::vector<char>>(b.build());
   produce_args args;
-  args.batch = *batch;
+  args.batch.append(storage::byte_slice{batch, batch->data(), batch->size()});
   args.acks = -1;
   args.timeout_ms = produce_timeout_ms;
   ++st.appends_in_flight;

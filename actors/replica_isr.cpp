@@ -2,24 +2,17 @@
 // controller through the alter_partition_actor, one request in flight, applied only from its
 // reply. While an addition is in flight the new member already counts for the high watermark
 // (KIP-497's maximal ISR), so the HW never depends on a member the controller has not seen.
+#include "actors/cluster_records.hpp"
 #include "actors/logging.hpp"
 #include "actors/replica_internal.hpp"
 
 #include <algorithm>
-#include <sstream>
 
 namespace cafka::replica {
 
 namespace {
 
-std::string ids(const std::vector<int32_t>& v) {
-  std::ostringstream out;
-  out << '[';
-  for (size_t i = 0; i < v.size(); ++i)
-    out << (i ? "," : "") << v[i];
-  out << ']';
-  return out.str();
-}
+using cluster::ids;
 
 int64_t lag_ms(const replica_state& st) {
   return std::max<int64_t>(st.info.replica_lag_time_max_ms, 1);

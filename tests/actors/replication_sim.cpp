@@ -1,5 +1,6 @@
 #include "replication_sim.hpp"
 
+#include "actors/cluster_records.hpp"
 #include "actors/log_actor.hpp"
 #include "actors/partition_replica.hpp"
 #include "fixture.hpp"
@@ -7,7 +8,6 @@
 #include "storage/record_reader.hpp"
 
 #include <algorithm>
-#include <sstream>
 
 namespace cafka::test::replication {
 
@@ -16,19 +16,11 @@ namespace {
 using link_fwd_atom = caf::atom_constant<caf::atom("linkfwd")>;
 using link_back_atom = caf::atom_constant<caf::atom("linkback")>;
 using namespace std::chrono_literals;
+using cluster::ids;
 
 // More messages than this in one run() without the clock moving: a livelock (e.g. a follower
 // fetching in a busy loop).
 constexpr size_t max_jobs_per_run = 200000;
-
-std::string ids(const std::vector<int32_t>& v) {
-  std::ostringstream out;
-  out << '[';
-  for (size_t i = 0; i < v.size(); ++i)
-    out << (i ? "," : "") << v[i];
-  out << ']';
-  return out.str();
-}
 
 // One log as the checker sees it: whole batches (bytes) and each record's value by offset.
 struct log_view {
