@@ -82,7 +82,12 @@ void lookup_routes(const context_ptr& ctx, const std::vector<std::string>& names
 void lookup_routes(const context_ptr& ctx, const route_wants& wants,
                    std::function<void(route_map_ptr)> then) {
   auto routes = std::make_shared<route_map>();
-  auto gather = std::make_shared<fan_in>([routes, then = std::move(then)] { then(routes); });
+  std::function<void()> done = [routes, then = std::move(then)] { then(routes); };
+  if (auto* cache = ctx->routes) // the cache lives on the bridge, where the gather completes
+    done = [cache, t = cache->completions().start(), step = std::move(done)]() mutable {
+      cache->completions().finish(t, std::move(step));
+    };
+  auto gather = std::make_shared<fan_in>(std::move(done));
   for (const auto& [name, max_partition] : wants) {
     if (ctx->routes != nullptr)
       if (const auto* cached = ctx->routes->find(name, max_partition)) {

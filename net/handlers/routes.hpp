@@ -2,6 +2,7 @@
 // Shared plumbing of the partition-level handlers (Produce, Fetch, ListOffsets): resolving topic
 // names to replica actors through the node, and turning failed actor requests into errc.
 #include "net/handler.hpp"
+#include "net/handlers/in_order.hpp"
 
 #include <caf/error.hpp>
 
@@ -35,6 +36,8 @@ using route_map_ptr = std::shared_ptr<route_map>;
 // An entry is dropped when a request through it fails as if the topic were gone (a deleted
 // topic's replicas are dead), when a request names a partition beyond it (the topic grew), and
 // after max_age, so deletions, re-creations and growth are all noticed within max_age at worst.
+// Lookups through the cache complete in the order they started, so a hit never overtakes an
+// earlier miss still waiting for the node.
 class route_cache {
 public:
   using clock = std::chrono::steady_clock;
@@ -52,6 +55,7 @@ public:
   void store(const std::string& topic, const topic_route& route);
   void invalidate(const std::string& topic) { entries_.erase(topic); }
   size_t size() const noexcept { return entries_.size(); }
+  in_order& completions() noexcept { return completions_; }
 
 private:
   clock::time_point now() const { return now_ ? now_() : clock::now(); }
@@ -62,6 +66,7 @@ private:
   std::chrono::milliseconds max_age_;
   now_fn now_;
   std::map<std::string, entry> entries_;
+  in_order completions_;
 };
 
 // Asks the node for the route of every distinct name (one request each, in parallel) and calls
@@ -74,7 +79,8 @@ void lookup_routes(const context_ptr& ctx, const std::vector<std::string>& names
 using route_wants = std::map<std::string, int32_t>;
 
 // Like the above, but served from ctx->routes where possible (when the context has a cache);
-// `then` may run before this returns. Callers must report failed partitions with forget_route.
+// `then` may run before this returns. With a cache, the `then`s of one connection run in the
+// order of their calls. Callers must report failed partitions with forget_route.
 void lookup_routes(const context_ptr& ctx, const route_wants& wants,
                    std::function<void(route_map_ptr)> then);
 

@@ -57,6 +57,14 @@ struct harness {
   // Returns the partition's error code and base offset.
   std::pair<int16_t, int64_t> produce(const std::string& topic, int32_t partition,
                                       caf::actor via) {
+    auto frame = send_produce(topic, partition, via);
+    return result(*frame);
+  }
+
+  // Sends the produce request from a new bridge-like actor and runs until nothing is left to do;
+  // the response frame stays empty while the request waits (e.g. for a route).
+  std::shared_ptr<std::vector<char>> send_produce(const std::string& topic, int32_t partition,
+                                                  caf::actor via) {
     storage::batch_builder b;
     b.add(std::nullopt, std::string(10, 'v'), 1000);
     protocol::produce_request req;
@@ -84,8 +92,13 @@ struct harness {
       return {[](int32_t) {}};
     }));
     sched->run();
-    REQUIRE_FALSE(frame->empty());
-    protocol::reader r{frame->data(), frame->size()};
+    return frame;
+  }
+
+  // The partition's error code and base offset in a produce response frame.
+  static std::pair<int16_t, int64_t> result(const std::vector<char>& frame) {
+    REQUIRE_FALSE(frame.empty());
+    protocol::reader r{frame.data(), frame.size()};
     r.read_int32(); // size
     r.read_int32(); // correlation id
     protocol::produce_response resp;
@@ -194,4 +207,74 @@ TEST_CASE("produce serves routes from the cache and notices deletion, re-creatio
     CHECK(h.produce("t", 5, h.node).first == 3);
     CHECK(h.produce("t", 0, dead_node).first == 3); // the too-small route was dropped
   }
+}
+
+TEST_CASE("in_order runs finished steps in the order they started", "[net][routes]") {
+  net::in_order order;
+  std::vector<int> ran;
+  auto first = order.start(), second = order.start(), third = order.start();
+  order.finish(third, [&] { ran.push_back(3); });
+  order.finish(second, [&] { ran.push_back(2); });
+  CHECK(ran.empty()); // both wait for the first
+  CHECK(order.waiting() == 2);
+  order.finish(first, [&] { ran.push_back(1); });
+  CHECK(ran == std::vector<int>{1, 2, 3});
+  CHECK(order.waiting() == 0);
+  // Nothing pending: a step runs at once, also one started from inside a running step.
+  auto outer = order.start();
+  order.finish(outer, [&] {
+    ran.push_back(4);
+    order.finish(order.start(), [&] { ran.push_back(5); });
+  });
+  CHECK(ran == std::vector<int>{1, 2, 3, 4, 5});
+}
+
+namespace {
+
+// A node that holds every route request until told to answer it (its index), so a test can
+// decide in which order lookups finish.
+struct holding_node_state {
+  std::vector<caf::response_promise> held;
+  topic_route route;
+};
+
+caf::behavior holding_node(caf::stateful_actor<holding_node_state>* self, topic_route route) {
+  self->state.route = std::move(route);
+  return {
+    [self](route_atom, const std::string&) -> caf::result<topic_route> {
+      self->state.held.push_back(self->make_response_promise());
+      return caf::delegated<topic_route>{};
+    },
+    [self](int32_t i) { self->state.held.at(static_cast<size_t>(i)).deliver(self->state.route); },
+  };
+}
+
+} // namespace
+
+TEST_CASE("a cached route does not let a produce overtake an earlier one waiting for the node",
+          "[net][routes]") {
+  // Seen as a reordered log: a connection's request refreshed the expired route, a later one
+  // arrived after that answer (a hit) while the one in between still waited for the node, and
+  // the later batch was appended first.
+  harness h;
+  h.create("t", 1);
+  REQUIRE(h.produce("t", 0, h.node).second == 0);
+  auto route = *h.cache.find("t", 0); // the real (fake) replica of t
+  h.cache.invalidate("t");            // as if the entry had expired
+  auto node = h.sys->spawn(holding_node, route);
+  h.sched->run();
+
+  auto first = h.send_produce("t", 0, node);
+  auto second = h.send_produce("t", 0, node); // both miss and ask the node
+  caf::anon_send(node, int32_t{0});           // the node answers the first lookup
+  h.sched->run();
+  CHECK(harness::result(*first) == std::make_pair(int16_t{0}, int64_t{1}));
+  auto third = h.send_produce("t", 0, node); // a hit, but the second is still waiting
+  CHECK(second->empty());
+  CHECK(third->empty());
+  caf::anon_send(node, int32_t{1});
+  h.sched->run();
+  CHECK(harness::result(*second) == std::make_pair(int16_t{0}, int64_t{2}));
+  CHECK(harness::result(*third) == std::make_pair(int16_t{0}, int64_t{3}));
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
 }
