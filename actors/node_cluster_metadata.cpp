@@ -130,9 +130,13 @@ metadata_snapshot cluster_metadata_snapshot(node_self self, const metadata_query
       snap.brokers.push_back(broker_info{id, b.host, b.port});
   if (snap.brokers.empty())
     add_self(st.cfg, snap); // clients keep a bootstrap target
-  // The active controller if known, else any broker (clients only use it for admin requests,
-  // which every node relays to the controller anyway).
-  snap.controller_id = cv.controller_id >= 0 ? cv.controller_id : snap.brokers.front().node_id;
+  // The active controller if it is a listed broker, else any listed broker (clients only use it
+  // for admin requests, which every node relays to the controller anyway). Never an unlisted id:
+  // librdkafka then waits for that broker to appear and times out the admin request.
+  snap.controller_id = snap.brokers.front().node_id;
+  for (auto& b : snap.brokers)
+    if (b.node_id == cv.controller_id)
+      snap.controller_id = b.node_id;
   if (q.all_topics) {
     for (auto& [name, t] : cv.image.topics())
       snap.topics.push_back(describe(t));

@@ -762,7 +762,7 @@ def wait_until(pred, timeout, msg, interval=0.05):
         if v:
             return v
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s: {msg}")
+            raise AssertionError(f"timed out after {timeout}s: {msg() if callable(msg) else msg}")
         time.sleep(interval)
 
 

@@ -83,6 +83,16 @@ def check_compacted(records, expected):
                            f"expected, e.g. {sorted(set(got.items()) ^ set(expected.items()))[:4]}")
 
 
+def wait_compacted(b, topic, expected, what):
+    """Waits until every key is read once (a clean covered all records so far: an earlier clean
+    may have run while they were still arriving), then checks the latest values."""
+    def keys_once():
+        keys = [k for _, k, _ in read_all(b, topic) if k != b"filler"]
+        return len(keys) == len(set(keys))
+    wait_until(keys_once, 30, what, interval=0.5)
+    check_compacted(read_all(b, topic), expected)
+
+
 def test_compacted_topic():
     b = Broker(overrides=OVERRIDES).start()
     try:
@@ -100,10 +110,9 @@ def test_compacted_topic():
         latest.update({k: None for k in dead})
         filler(p, topic, 4)
         wait_until(lambda: cleaned_lines(b, f"{topic}-0"), 30, "the broker logs a clean")
-        print(f"  broker: {b.log_text().splitlines()[-1].strip()[:160]}")
         # Tombstones survive within delete.retention.ms ...
-        records = read_all(b, topic)
-        check_compacted(records, latest)
+        wait_compacted(b, topic, latest, "a clean of every round")
+        print(f"  broker: {cleaned_lines(b, f'{topic}-0')[-1]}")
         # ... and go once it has passed and more data makes the log dirty again.
         time.sleep(3.2)  # delete.retention.ms is measured from the segments' modification time
         live = {k: v for k, v in latest.items() if v is not None}
@@ -134,7 +143,7 @@ def test_compacted_topic():
         filler(p2, topic, 4)
         n = len(cleaned_lines(b, f"{topic}-0"))
         wait_until(lambda: len(cleaned_lines(b, f"{topic}-0")) > n, 30, "a clean after restart")
-        check_compacted(read_all(b, topic), live)
+        wait_compacted(b, topic, live, "a clean of the overwrites after restart")
         b.stop()
     except BaseException:
         b.dump_log()
@@ -165,12 +174,19 @@ def test_consumer_offsets_compacted():
             c.assign([tp])
             for i in range(1, 401):
                 c.commit(offsets=[TopicPartition(topic, 0, i)], asynchronous=False)
-            wait_until(lambda: cleaned_lines(b, "__consumer_offsets-0"), 30,
-                       "the broker logs a clean of __consumer_offsets-0")
-            size = offsets_size(b)
-            print(f"  __consumer_offsets-0: {size} bytes after 400 commits "
+            # A clean may already run while the commits go on (a slow machine): wait for one
+            # after them, i.e. for the size to drop, and fail with the size seen last.
+            sizes = []
+
+            def compacted():
+                sizes.append(offsets_size(b))
+                return cleaned_lines(b, "__consumer_offsets-0") and sizes[-1] < 400 * 80
+
+            wait_until(compacted, 30,
+                       lambda: f"__consumer_offsets-0 still holds {sizes[-1]} bytes, cleans: "
+                               f"{cleaned_lines(b, '__consumer_offsets-0')}")
+            print(f"  __consumer_offsets-0: {sizes[-1]} bytes after 400 commits "
                   f"({cleaned_lines(b, '__consumer_offsets-0')[-1]})")
-            check(size < 400 * 80, f"__consumer_offsets-0 holds {size} bytes after the clean")
             check(c.committed([tp], timeout=10)[0].offset == 400, "committed offset before restart")
         finally:
             c.close()
