@@ -95,6 +95,7 @@ Process / assertion helpers
 
 import atexit
 import ctypes
+import faulthandler
 import itertools
 import os
 import shutil
@@ -774,6 +775,10 @@ def _on_alarm(signum, frame):
     raise _Watchdog("integration test watchdog expired (test run too long)")
 
 
+# One test function's limit when Python itself is frozen (see main); far above any test's time.
+TEST_FREEZE_LIMIT_S = 300
+
+
 def main(tests, watchdog=840):
     selected = sys.argv[1:]
     if selected:
@@ -785,6 +790,11 @@ def main(tests, watchdog=840):
     for t in tests:
         first = len(_all_brokers)
         t0 = time.monotonic()
+        # SIGALRM's handler needs the GIL. A client thread blocked inside librdkafka while holding
+        # it freezes Python (librdkafka 2.0.2's consumer close can wait forever on a rebalance
+        # callback's query that the closing group purged, librdkafka issue 4041): this C-level
+        # timer then prints every thread's stack and exits, instead of ctest's timeout later.
+        faulthandler.dump_traceback_later(TEST_FREEZE_LIMIT_S, exit=True)
         try:
             t()
         except BaseException as e:  # noqa: B902 - report everything, incl. watchdog
@@ -799,6 +809,8 @@ def main(tests, watchdog=840):
                 break
         else:
             print(f"PASS {t.__name__} ({time.monotonic() - t0:.1f}s)", flush=True)
+        finally:
+            faulthandler.cancel_dump_traceback_later()
         sys.stdout.flush()
         sys.stderr.flush()
     signal.alarm(0)
