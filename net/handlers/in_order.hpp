@@ -20,12 +20,19 @@ public:
   // `step` for `t` is ready: runs it once every earlier ticket has run, together with any later
   // steps that were waiting only for it. May run `step` before returning.
   void finish(ticket t, std::function<void()> step) {
-    ready_.emplace(t, std::move(step));
-    while (!ready_.empty() && ready_.begin()->first == next_to_run_) {
-      auto run = std::move(ready_.begin()->second);
-      ready_.erase(ready_.begin()); // before running: a step may start and finish another
+    if (t != next_to_run_) { // an earlier step is still out: wait for it
+      ready_.emplace(t, std::move(step));
+      return;
+    }
+    // Its turn (the usual case, nothing held): run it, then any held steps now due. The counter
+    // moves before each step runs, so a step may start and finish another.
+    for (;;) {
       ++next_to_run_;
-      run();
+      step();
+      if (ready_.empty() || ready_.begin()->first != next_to_run_)
+        return;
+      step = std::move(ready_.begin()->second);
+      ready_.erase(ready_.begin());
     }
   }
 
